@@ -1,0 +1,76 @@
+# rasbeat - rhythmic auditory stimulation for JACK
+#
+#   make            build ./rasbeat (and the cue files in cues/)
+#   make run        build and start a demo session (renders a WAV without JACK)
+#   make check      unit tests (CUnit) and the JACK integration test
+#   make bench      benchmark against klick; see BENCHMARKS.md
+#
+# Missing libraries are installed by scripts/install-deps (Debian).
+
+VERSION := 0.1.0
+PKGS := jack sndfile libevdev samplerate
+TEST_PKGS := cunit
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	  -Wno-missing-field-initializers -Iinclude -DRASBEAT_VERSION='"$(VERSION)"'
+
+# Install the Debian packages first when pkg-config cannot find a library.
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && echo yes)
+ifneq ($(DEPS_OK),yes)
+ifeq ($(filter help clean,$(MAKECMDGOALS)),)
+$(info rasbeat: pkg-config is missing some of: $(PKGS) $(TEST_PKGS); running scripts/install-deps)
+$(shell scripts/install-deps >&2)
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CUNIT_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+LIBS := $(PKG_LIBS) -lm -lpthread
+
+LIB_SRC := $(wildcard src/*/*.c)
+BUILD ?= build
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c tests/*/test_*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/run_tests.o
+
+.PHONY: all run check unit integration bench cues clean install-deps
+all: rasbeat cues/.stamp
+
+$(BUILD)/%.o: %.c $(wildcard include/rasbeat/*.h) tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/librasbeat.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+rasbeat: $(BUILD)/src/main.o $(BUILD)/librasbeat.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+cues/.stamp: rasbeat
+	./rasbeat cues --out-dir cues --quiet
+	@touch $@
+
+run: all
+	./rasbeat demo
+
+$(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/librasbeat.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(CUNIT_LIBS) -lquadmath
+
+unit: $(BUILD)/run_tests all
+	$(BUILD)/run_tests
+
+check: $(BUILD)/run_tests all
+	$(BUILD)/run_tests
+	tests/integration/jack_play.sh
+
+bench: all
+	bench/run.sh
+
+install-deps:
+	scripts/install-deps
+
+clean:
+	rm -rf build rasbeat cues/*.wav cues/*.flac cues/*.ogg cues/.stamp

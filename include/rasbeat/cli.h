@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * rasbeat - command line
+ *
+ * Parses `rasbeat COMMAND [options]` into struct ras_options, checking every
+ * value. Nothing is opened or started here. Not RT-safe.
+ */
+#ifndef RASBEAT_CLI_H
+#define RASBEAT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rasbeat/engine.h"
+
+enum ras_command {
+	RAS_RUN_PLAY,
+	RAS_RUN_RENDER,
+	RAS_RUN_DEMO,
+	RAS_RUN_CUES,
+	RAS_RUN_HELP,
+	RAS_RUN_VERSION,
+};
+
+enum ras_source {
+	RAS_SOURCE_TEMPO,
+	RAS_SOURCE_RAMP,
+	RAS_SOURCE_STEP,
+	RAS_SOURCE_MAP,
+};
+
+struct ras_options {
+	enum ras_command command;
+
+	enum ras_source source;
+	double tempo;
+	double ramp[3];			/* from, to, seconds */
+	double step[3];			/* percent, seconds, max bpm */
+	const char *map;
+
+	int beats, denom, sub;
+	char pattern[RAS_METER_MAX + 1];	/* "" for the default */
+	int countin;
+	int gap[2];			/* play, mute bars */
+	double fade[2];			/* start, length s; start < 0 off */
+	bool alternate;
+	enum ras_foot first_foot;
+	double pan;
+
+	const char *sound[RAS_PART_COUNT];	/* NULL: default */
+	double gain_db[RAS_PART_COUNT];
+	double master_db;
+
+	double duration;		/* < 0: until the schedule ends or a signal */
+	double rate;
+	uint32_t block;
+	const char *out;
+	const char *beats_out;
+	const char *out_dir;
+
+	const char *client_name;
+	const char *server;
+	bool no_connect;
+	char *connect[2];
+	char connect_buf[512];
+	bool quiet;
+};
+
+/* 0; or 2 (usage error) with a message naming the option or field. */
+int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_t errlen);
+void ras_cli_usage(FILE *f);
+
+#endif

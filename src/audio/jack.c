@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <jack/jack.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rasbeat/jackout.h"
+
+struct ras_jack {
+	jack_client_t *client;
+	jack_port_t *port[2];
+	struct ras_engine *engine;
+	bool active;
+
+	atomic_bool lost;
+	char why[256];
+	atomic_uint_fast64_t xruns;
+	atomic_uint latency;
+	atomic_bool have_start;
+	atomic_uint start_frame;
+};
+
+static int on_process(jack_nframes_t n, void *arg)
+{
+	struct ras_jack *j = arg;
+	float *l = jack_port_get_buffer(j->port[0], n);
+	float *r = jack_port_get_buffer(j->port[1], n);
+	int64_t before = ras_engine_frame(j->engine);
+
+	ras_engine_process(j->engine, l, r, n);
+	if (!atomic_load_explicit(&j->have_start, memory_order_relaxed) &&
+	    ras_engine_frame(j->engine) > before) {
+		/* The first cycle the engine ran: its frame `before` is now. */
+		atomic_store_explicit(&j->start_frame,
+				      jack_last_frame_time(j->client) - (uint32_t)before,
+				      memory_order_relaxed);
+		atomic_store_explicit(&j->have_start, true, memory_order_release);
+	}
+	return 0;
+}
+
+static int on_xrun(void *arg)
+{
+	struct ras_jack *j = arg;
+
+	atomic_fetch_add_explicit(&j->xruns, 1, memory_order_relaxed);
+	return 0;
+}
+
+static void on_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+	struct ras_jack *j = arg;
+	jack_latency_range_t range;
+
+	if (mode != JackPlaybackLatency)
+		return;
+	jack_port_get_latency_range(j->port[0], JackPlaybackLatency, &range);
+	atomic_store_explicit(&j->latency, range.max, memory_order_relaxed);
+}
+
+static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+	struct ras_jack *j = arg;
+
+	snprintf(j->why, sizeof(j->why), "%s (status 0x%x)", reason ? reason : "no reason given",
+		 (unsigned)code);
+	atomic_store_explicit(&j->lost, true, memory_order_release);
+}
+
+static void silent_error(const char *msg)
+{
+	(void)msg;	/* libjack's own chatter; rasbeat says what failed itself */
+}
+
+struct ras_jack *ras_jack_open(const char *client_name, const char *server,
+			       char *err, size_t errlen)
+{
+	jack_options_t opts = JackNoStartServer | (server ? JackServerName : 0);
+	jack_status_t status;
+	struct ras_jack *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	jack_set_error_function(silent_error);
+	jack_set_info_function(silent_error);
+	j->client = jack_client_open(client_name, opts, &status, server);
+	if (!j->client) {
+		snprintf(err, errlen, "no JACK server%s%s%s reachable (status 0x%x)%s",
+			 server ? " '" : "", server ? server : "", server ? "'" : "",
+			 (unsigned)status,
+			 status & JackServerFailed ? ": start jackd or PipeWire's JACK first" : "");
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void ras_jack_close(struct ras_jack *j)
+{
+	if (!j)
+		return;
+	ras_jack_stop(j);
+	if (!atomic_load(&j->lost))
+		jack_client_close(j->client);
+	free(j);
+}
+
+double ras_jack_rate(const struct ras_jack *j)
+{
+	return jack_get_sample_rate(j->client);
+}
+
+uint32_t ras_jack_buffer_size(const struct ras_jack *j)
+{
+	return jack_get_buffer_size(j->client);
+}
+
+const char *ras_jack_name(const struct ras_jack *j)
+{
+	return jack_get_client_name(j->client);
+}
+
+static int connect_port(struct ras_jack *j, int i, const char *dest, char *err, size_t errlen)
+{
+	int e = jack_connect(j->client, jack_port_name(j->port[i]), dest);
+
+	if (e && e != EEXIST) {
+		snprintf(err, errlen, "cannot connect %s to '%s'%s", jack_port_name(j->port[i]), dest,
+			 jack_port_by_name(j->client, dest) ? "" : ": no such port");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ras_jack_start(struct ras_jack *j, struct ras_engine *e, const char *const connect[2],
+		   bool no_connect, char *err, size_t errlen)
+{
+	static const char *const names[2] = { "out_L", "out_R" };
+	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
+	int ret = 0;
+
+	j->engine = e;
+	for (int i = 0; i < 2; i++) {
+		j->port[i] = jack_port_register(j->client, names[i], JACK_DEFAULT_AUDIO_TYPE,
+						JackPortIsOutput | JackPortIsTerminal, 0);
+		if (!j->port[i]) {
+			snprintf(err, errlen, "cannot register port %s", names[i]);
+			return -EIO;
+		}
+	}
+	if (jack_set_process_callback(j->client, on_process, j) ||
+	    jack_set_xrun_callback(j->client, on_xrun, j) ||
+	    jack_set_latency_callback(j->client, on_latency, j)) {
+		snprintf(err, errlen, "cannot set JACK callbacks");
+		return -EIO;
+	}
+	jack_on_info_shutdown(j->client, on_shutdown, j);
+	if (jack_activate(j->client)) {
+		snprintf(err, errlen, "cannot activate the JACK client");
+		return -EIO;
+	}
+	j->active = true;
+
+	if (connect && connect[0]) {
+		for (int i = 0; i < 2 && !ret; i++)
+			if (connect[i])
+				ret = connect_port(j, i, connect[i], err, errlen);
+	} else if (!no_connect) {
+		const char **ports = jack_get_ports(j->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
+						    JackPortIsPhysical | JackPortIsInput);
+
+		/* No physical outputs is not an error: the user may patch by hand. */
+		for (int i = 0; ports && ports[0] && i < 2 && !ret; i++)
+			ret = connect_port(j, i, ports[1] ? ports[i] : ports[0], err, errlen);
+		jack_free(ports);
+	}
+	if (ret)
+		return ret;
+	on_latency(JackPlaybackLatency, j);
+	/* Beats start only now, so the first one is not lost to an unconnected port. */
+	if (ras_engine_send(e, &start)) {
+		snprintf(err, errlen, "engine command queue full");
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void ras_jack_stop(struct ras_jack *j)
+{
+	if (j->active && !atomic_load(&j->lost))
+		jack_deactivate(j->client);
+	j->active = false;
+}
+
+bool ras_jack_lost(const struct ras_jack *j, char *why, size_t whylen)
+{
+	bool lost = atomic_load_explicit(&((struct ras_jack *)j)->lost, memory_order_acquire);
+
+	if (lost && why)
+		snprintf(why, whylen, "%s", j->why);
+	return lost;
+}
+
+uint64_t ras_jack_xruns(const struct ras_jack *j)
+{
+	return atomic_load(&((struct ras_jack *)j)->xruns);
+}
+
+uint32_t ras_jack_latency(const struct ras_jack *j)
+{
+	return atomic_load(&((struct ras_jack *)j)->latency);
+}
+
+bool ras_jack_start_frame(const struct ras_jack *j, uint32_t *frame)
+{
+	struct ras_jack *m = (struct ras_jack *)j;
+
+	if (!atomic_load_explicit(&m->have_start, memory_order_acquire))
+		return false;
+	*frame = atomic_load_explicit(&m->start_frame, memory_order_relaxed);
+	return true;
+}

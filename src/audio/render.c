@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rasbeat/render.h"
+
+volatile int ras_render_interrupted;
+
+struct ras_audiofile {
+	SNDFILE *sf;
+	int channels;
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+};
+
+int ras_audiofile_format(const char *path)
+{
+	static const struct {
+		const char *ext;
+		int format;
+	} formats[] = {
+		{ ".wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24 },
+		{ ".flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24 },
+		{ ".ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS },
+		{ ".oga", SF_FORMAT_OGG | SF_FORMAT_VORBIS },
+		{ ".aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_24 },
+		{ ".aif", SF_FORMAT_AIFF | SF_FORMAT_PCM_24 },
+	};
+	const char *dot = strrchr(path, '.');
+
+	if (!dot || strchr(dot, '/'))
+		return 0;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcasecmp(dot, formats[i].ext) == 0)
+			return formats[i].format;
+	return 0;
+}
+
+struct ras_audiofile *ras_audiofile_create(const char *path, double rate, int channels,
+					   char *err, size_t errlen)
+{
+	SF_INFO info = { .samplerate = (int)rate, .channels = channels };
+	struct ras_audiofile *f;
+	int fd;
+
+	info.format = ras_audiofile_format(path);
+	if (!info.format) {
+		snprintf(err, errlen, "%s: unknown audio format (use .wav, .flac, .ogg or .aiff)", path);
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if ((size_t)snprintf(f->path, sizeof(f->path), "%s", path) >= sizeof(f->path) ||
+	    (size_t)snprintf(f->tmp, sizeof(f->tmp), "%s.part-XXXXXX", path) >= sizeof(f->tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		free(f);
+		return NULL;
+	}
+	fd = mkstemp(f->tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		free(f);
+		return NULL;
+	}
+	/* mkstemp makes 0600; an audio file is as public as the umask says. */
+	{
+		mode_t um = umask(0);
+
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
+	if (!f->sf) {
+		snprintf(err, errlen, "%s: cannot write this format: %s", path, sf_strerror(NULL));
+		close(fd);
+		unlink(f->tmp);
+		free(f);
+		return NULL;
+	}
+	if ((info.format & SF_FORMAT_SUBMASK) != SF_FORMAT_VORBIS) {
+		/* Scale floats to the integer format without libsndfile's own clipping surprise. */
+		sf_command(f->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	}
+	f->channels = channels;
+	return f;
+}
+
+int ras_audiofile_append(struct ras_audiofile *f, const float *frames, uint32_t n,
+			 char *err, size_t errlen)
+{
+	if (sf_writef_float(f->sf, frames, n) != (sf_count_t)n) {
+		snprintf(err, errlen, "%s: write failed: %s", f->path, sf_strerror(f->sf));
+		return -EIO;
+	}
+	return 0;
+}
+
+int ras_audiofile_commit(struct ras_audiofile *f, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	sf_write_sync(f->sf);
+	if (sf_close(f->sf) != 0) {
+		snprintf(err, errlen, "%s: closing failed", f->path);
+		ret = -EIO;
+	} else if (rename(f->tmp, f->path) != 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot rename into place: %s", f->path, strerror(errno));
+	}
+	if (ret)
+		unlink(f->tmp);
+	free(f);
+	return ret;
+}
+
+void ras_audiofile_abort(struct ras_audiofile *f)
+{
+	if (!f)
+		return;
+	sf_close(f->sf);
+	unlink(f->tmp);
+	free(f);
+}
+
+int ras_audiofile_write(const char *path, const float *frames, uint32_t n, int channels,
+			double rate, char *err, size_t errlen)
+{
+	struct ras_audiofile *f = ras_audiofile_create(path, rate, channels, err, errlen);
+	int ret;
+
+	if (!f)
+		return -EIO;
+	ret = ras_audiofile_append(f, frames, n, err, errlen);
+	if (ret) {
+		ras_audiofile_abort(f);
+		return ret;
+	}
+	return ras_audiofile_commit(f, err, errlen);
+}
+
+int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t frames,
+		   uint32_t block, ras_beat_fn fn, void *ctx, char *err, size_t errlen)
+{
+	float *l = malloc(block * sizeof(float)), *r = malloc(block * sizeof(float));
+	float *lr = malloc(2 * block * sizeof(float));
+	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
+	struct ras_beat beat;
+	int64_t done = 0;
+	int ret = 0;
+
+	if (!l || !r || !lr) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	ras_engine_send(e, &start);
+	while (frames < 0 ? !ras_engine_done(e) : done < frames) {
+		uint32_t n = block;
+
+		if (ras_render_interrupted) {
+			snprintf(err, errlen, "interrupted");
+			ret = -EINTR;
+			goto out;
+		}
+		if (frames >= 0 && frames - done < n)
+			n = (uint32_t)(frames - done);
+		ras_engine_process(e, l, r, n);
+		while (ras_engine_next_beat(e, &beat)) {
+			if (fn && (ret = fn(&beat, ctx)) != 0) {
+				snprintf(err, errlen, "beat output failed");
+				goto out;
+			}
+		}
+		if (out) {
+			for (uint32_t i = 0; i < n; i++) {
+				lr[2 * i] = l[i];
+				lr[2 * i + 1] = r[i];
+			}
+			if ((ret = ras_audiofile_append(out, lr, n, err, errlen)))
+				goto out;
+		}
+		done += n;
+	}
+out:
+	free(l);
+	free(r);
+	free(lr);
+	return ret;
+}

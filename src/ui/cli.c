@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rasbeat/cli.h"
+
+enum {
+	OPT_TEMPO = 256, OPT_RAMP, OPT_STEP, OPT_MAP, OPT_METER, OPT_PATTERN, OPT_SUB,
+	OPT_COUNTIN, OPT_GAP, OPT_FADE, OPT_ALTERNATE, OPT_FIRST_FOOT, OPT_PAN, OPT_SOUND,
+	OPT_ACCENT_SOUND, OPT_SUB_SOUND, OPT_COUNTIN_SOUND, OPT_GAIN, OPT_DURATION, OPT_RATE,
+	OPT_BLOCK, OPT_OUT, OPT_BEATS_OUT, OPT_OUT_DIR, OPT_CLIENT_NAME, OPT_SERVER,
+	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION,
+};
+
+/* Which commands take an option. */
+#define P (1 << RAS_RUN_PLAY)
+#define R (1 << RAS_RUN_RENDER)
+#define D (1 << RAS_RUN_DEMO)
+#define C (1 << RAS_RUN_CUES)
+
+static const struct {
+	struct option opt;
+	unsigned commands;
+} options[] = {
+	{ { "tempo", required_argument, NULL, OPT_TEMPO }, P | R },
+	{ { "ramp", required_argument, NULL, OPT_RAMP }, P | R },
+	{ { "step", required_argument, NULL, OPT_STEP }, P | R },
+	{ { "map", required_argument, NULL, OPT_MAP }, P | R },
+	{ { "meter", required_argument, NULL, OPT_METER }, P | R },
+	{ { "pattern", required_argument, NULL, OPT_PATTERN }, P | R },
+	{ { "sub", required_argument, NULL, OPT_SUB }, P | R },
+	{ { "count-in", required_argument, NULL, OPT_COUNTIN }, P | R },
+	{ { "gap", required_argument, NULL, OPT_GAP }, P | R },
+	{ { "fade", required_argument, NULL, OPT_FADE }, P | R },
+	{ { "alternate", no_argument, NULL, OPT_ALTERNATE }, P | R },
+	{ { "first-foot", required_argument, NULL, OPT_FIRST_FOOT }, P | R },
+	{ { "pan", required_argument, NULL, OPT_PAN }, P | R },
+	{ { "sound", required_argument, NULL, OPT_SOUND }, P | R },
+	{ { "accent-sound", required_argument, NULL, OPT_ACCENT_SOUND }, P | R },
+	{ { "sub-sound", required_argument, NULL, OPT_SUB_SOUND }, P | R },
+	{ { "count-in-sound", required_argument, NULL, OPT_COUNTIN_SOUND }, P | R },
+	{ { "gain", required_argument, NULL, OPT_GAIN }, P | R | D },
+	{ { "duration", required_argument, NULL, OPT_DURATION }, P | R | D },
+	{ { "rate", required_argument, NULL, OPT_RATE }, R | D | C },
+	{ { "block", required_argument, NULL, OPT_BLOCK }, R },
+	{ { "out", required_argument, NULL, OPT_OUT }, R },
+	{ { "beats-out", required_argument, NULL, OPT_BEATS_OUT }, P | R },
+	{ { "out-dir", required_argument, NULL, OPT_OUT_DIR }, D | C },
+	{ { "client-name", required_argument, NULL, OPT_CLIENT_NAME }, P | D },
+	{ { "server", required_argument, NULL, OPT_SERVER }, P | D },
+	{ { "no-connect", no_argument, NULL, OPT_NO_CONNECT }, P | D },
+	{ { "connect", required_argument, NULL, OPT_CONNECT }, P | D },
+	{ { "quiet", no_argument, NULL, OPT_QUIET }, P | R | D | C },
+	{ { "help", no_argument, NULL, OPT_HELP }, P | R | D | C },
+	{ { "version", no_argument, NULL, OPT_VERSION }, P | R | D | C },
+};
+
+#define NOPTS (sizeof(options) / sizeof(options[0]))
+
+static const char *const command_names[] = {
+	[RAS_RUN_PLAY] = "play",
+	[RAS_RUN_RENDER] = "render",
+	[RAS_RUN_DEMO] = "demo",
+	[RAS_RUN_CUES] = "cues",
+};
+
+static const char *const part_names[RAS_PART_COUNT] = {
+	[RAS_PART_ACCENT] = "accent",
+	[RAS_PART_NORMAL] = "normal",
+	[RAS_PART_SUB] = "sub",
+	[RAS_PART_COUNTIN] = "count-in",
+};
+
+void ras_cli_usage(FILE *f)
+{
+	fputs("Usage: rasbeat COMMAND [options]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  play     play cues through JACK (Ctrl-C or --duration ends)\n"
+	      "  render   render cues to an audio file, offline\n"
+	      "  demo     a short demo session: JACK if a server runs, else a WAV file\n"
+	      "  cues     write the built-in cue sounds as WAV/FLAC/OGG files\n"
+	      "\n"
+	      "Tempo (one of; default --tempo 100):\n"
+	      "  --tempo BPM               constant tempo (1 to 600 beats per minute)\n"
+	      "  --ramp FROM:TO:SECONDS    linear in time, then TO\n"
+	      "  --step PERCENT:SECONDS[:MAX]  +PERCENT of --tempo every SECONDS, up to MAX\n"
+	      "  --map FILE                klick tempo map (see rasbeat(1))\n"
+	      "\n"
+	      "Beats and patterns:\n"
+	      "  --meter BEATS[/NOTE]      beats per bar (default 4/4)\n"
+	      "  --pattern PAT             X accent, x normal, . silent; one per beat\n"
+	      "  --sub N                   clicks per beat (subdivisions, 1 to 16)\n"
+	      "  --count-in BARS           count-in bars before the program\n"
+	      "  --gap PLAY:MUTE           play PLAY bars, then MUTE silent bars, repeat\n"
+	      "  --fade START:LENGTH       from START s every other beat, after LENGTH more s none\n"
+	      "  --alternate               step cues alternate left/right, panned\n"
+	      "  --first-foot L|R          foot of the first cue (default L)\n"
+	      "  --pan AMOUNT              0 centre .. 1 hard left/right (default 0.8)\n"
+	      "\n"
+	      "Sounds (built-in: click, woodblock, beep, tick; or a WAV/FLAC/OGG file):\n"
+	      "  --sound S  --accent-sound S  --sub-sound S  --count-in-sound S\n"
+	      "  --gain PART=DB[,...]      parts: master, accent, normal, sub, count-in\n"
+	      "\n"
+	      "Output:\n"
+	      "  --duration SECONDS        stop after this long\n"
+	      "  --beats-out FILE          beat list CSV: index,frame,time_s,tempo_bpm,accent,audible\n"
+	      "  --out FILE                (render) .wav .flac .ogg .aiff\n"
+	      "  --rate HZ                 (render) sample rate, default 48000\n"
+	      "  --block FRAMES            (render) process block size, default 256\n"
+	      "  --client-name NAME  --server NAME  --no-connect  --connect PORT[,PORT]  (play)\n"
+	      "  --out-dir DIR             (demo, cues) where files go\n"
+	      "  --quiet  --help  --version\n"
+	      "\n"
+	      "Exit status: 0 done, 1 runtime error (files, JACK), 2 usage error.\n",
+	      f);
+}
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return 2;
+}
+
+/* A finite decimal in [min, max]; no hex, inf, nan or trailing junk. */
+static int number(const char *opt, const char *s, double min, double max, double *out,
+		  char *err, size_t errlen)
+{
+	char *end;
+	const char *p = s;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+		return usage_error(err, errlen, "%s: '%s' is not a number", opt, s);
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end || errno || !isfinite(*out) || strpbrk(s, "xXpP"))
+		return usage_error(err, errlen, "%s: '%s' is not a number", opt, s);
+	if (*out < min || *out > max)
+		return usage_error(err, errlen, "%s: %s is out of range (%g to %g)", opt, s, min, max);
+	return 0;
+}
+
+static int integer(const char *opt, const char *s, int min, int max, int *out,
+		   char *err, size_t errlen)
+{
+	double v;
+	int ret = number(opt, s, min, max, &v, err, errlen);
+
+	if (ret)
+		return ret;
+	if (v != floor(v))
+		return usage_error(err, errlen, "%s: '%s' is not a whole number", opt, s);
+	*out = (int)v;
+	return 0;
+}
+
+/* "A:B[:C]" into doubles, each range-checked; names[] say which is which.
+ * Returns how many fields were given, or -1 with err set. */
+static int fields(const char *opt, const char *s, int need, int max, const char *const names[],
+		  const double lo[], const double hi[], double *out, char *err, size_t errlen)
+{
+	char buf[128], *save = NULL, *tok;
+	int n = 0, ret;
+
+	if (strlen(s) >= sizeof(buf))
+		return -!!usage_error(err, errlen, "%s: value too long", opt);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char what[160];
+
+		if (n == max)
+			return -!!usage_error(err, errlen, "%s: '%s' has too many fields", opt, s);
+		snprintf(what, sizeof(what), "%s %s", opt, names[n]);
+		if ((ret = number(what, tok, lo[n], hi[n], &out[n], err, errlen)))
+			return -1;
+		n++;
+	}
+	if (n < need || strstr(s, "::") || s[0] == ':' || s[strlen(s) - 1] == ':')
+		return -!!usage_error(err, errlen, "%s: '%s' needs the form %s%s%s%s%s", opt, s, names[0],
+				   need > 1 ? ":" : "", need > 1 ? names[1] : "",
+				   max > need ? "[:" : (need > 2 ? ":" : ""),
+				   max > 2 ? names[2] : "");
+	return n;
+}
+
+static int set_source(struct ras_options *o, bool *have, enum ras_source src, const char *opt,
+		      char *err, size_t errlen)
+{
+	/* --tempo goes with --step: it is the base tempo. */
+	if (src == RAS_SOURCE_TEMPO)
+		return 0;
+	if (*have)
+		return usage_error(err, errlen, "%s: choose one of --ramp, --step and --map", opt);
+	*have = true;
+	o->source = src;
+	return 0;
+}
+
+static int parse_gain(struct ras_options *o, const char *s, char *err, size_t errlen)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(buf))
+		return usage_error(err, errlen, "--gain: value too long");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), what[64];
+		double *dst = NULL;
+		int ret;
+
+		if (!eq)
+			return usage_error(err, errlen, "--gain: '%s' needs the form PART=DB", tok);
+		*eq = '\0';
+		if (strcmp(tok, "master") == 0)
+			dst = &o->master_db;
+		for (int i = 0; i < RAS_PART_COUNT; i++)
+			if (strcmp(tok, part_names[i]) == 0)
+				dst = &o->gain_db[i];
+		if (!dst)
+			return usage_error(err, errlen,
+					   "--gain: unknown part '%s' (master, accent, normal, sub, count-in)", tok);
+		snprintf(what, sizeof(what), "--gain %s", tok);
+		if ((ret = number(what, eq + 1, -120, 24, dst, err, errlen)))
+			return ret;
+	}
+	return 0;
+}
+
+static void defaults(struct ras_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->source = RAS_SOURCE_TEMPO;
+	o->tempo = 100;
+	o->beats = 4;
+	o->denom = 4;
+	o->sub = 1;
+	o->fade[0] = -1;
+	o->first_foot = RAS_FOOT_LEFT;
+	o->pan = 0.8;
+	o->gain_db[RAS_PART_SUB] = -6;
+	o->gain_db[RAS_PART_COUNTIN] = -3.6;
+	o->duration = -1;
+	o->rate = 48000;
+	o->block = 256;
+	o->client_name = "rasbeat";
+}
+
+int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_t errlen)
+{
+	struct option longopts[NOPTS + 1];
+	bool have_source = false, tempo_set = false;
+	int ret = 0, c, idx;
+
+	defaults(o);
+	for (size_t i = 0; i < NOPTS; i++)
+		longopts[i] = options[i].opt;
+	memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
+
+	if (argc < 2)
+		return usage_error(err, errlen, "missing command (play, render, demo, cues); try --help");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		o->command = RAS_RUN_HELP;
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		o->command = RAS_RUN_VERSION;
+		return 0;
+	}
+	for (idx = 0; idx <= RAS_RUN_CUES; idx++)
+		if (strcmp(argv[1], command_names[idx]) == 0)
+			break;
+	if (idx > RAS_RUN_CUES)
+		return usage_error(err, errlen, "unknown command '%s' (play, render, demo, cues); try --help",
+				   argv[1]);
+	o->command = idx;
+
+	optind = 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hV", longopts, &idx)) != -1) {
+		const char *a = optarg;
+		const char *name = "";
+
+		if (c == 'h')
+			c = OPT_HELP;
+		if (c == 'V')
+			c = OPT_VERSION;
+		if (c == '?')
+			return usage_error(err, errlen, "unknown option '%s'; try --help", argv[optind - 1]);
+		if (c == ':')
+			return usage_error(err, errlen, "%s needs a value", argv[optind - 1]);
+		for (size_t i = 0; i < NOPTS; i++) {
+			if (options[i].opt.val == c) {
+				name = options[i].opt.name;
+				if (!(options[i].commands & (1u << o->command)))
+					return usage_error(err, errlen, "--%s does not apply to '%s'", name,
+							   command_names[o->command]);
+			}
+		}
+		char opt[48];
+
+		snprintf(opt, sizeof(opt), "--%s", name);
+		switch (c) {
+		case OPT_TEMPO:
+			ret = number(opt, a, RAS_BPM_MIN, RAS_BPM_MAX, &o->tempo, err, errlen);
+			tempo_set = true;
+			break;
+		case OPT_RAMP: {
+			static const char *const n[] = { "FROM", "TO", "SECONDS" };
+			static const double lo[] = { RAS_BPM_MIN, RAS_BPM_MIN, 0.001 };
+			static const double hi[] = { RAS_BPM_MAX, RAS_BPM_MAX, 1e7 };
+
+			ret = fields(opt, a, 3, 3, n, lo, hi, o->ramp, err, errlen) < 0 ? 2 : 0;
+			if (!ret)
+				ret = set_source(o, &have_source, RAS_SOURCE_RAMP, opt, err, errlen);
+			break;
+		}
+		case OPT_STEP: {
+			static const char *const n[] = { "PERCENT", "SECONDS", "MAX_BPM" };
+			static const double lo[] = { -90, 0.001, RAS_BPM_MIN };
+			static const double hi[] = { 100, 1e7, RAS_BPM_MAX };
+			int got;
+
+			o->step[2] = -1;
+			got = fields(opt, a, 2, 3, n, lo, hi, o->step, err, errlen);
+			ret = got < 0 ? 2 : 0;
+			if (got == 2)
+				o->step[2] = -1;
+			if (!ret && o->step[0] == 0)
+				ret = usage_error(err, errlen, "%s PERCENT: must not be 0", opt);
+			if (!ret)
+				ret = set_source(o, &have_source, RAS_SOURCE_STEP, opt, err, errlen);
+			break;
+		}
+		case OPT_MAP:
+			o->map = a;
+			ret = set_source(o, &have_source, RAS_SOURCE_MAP, opt, err, errlen);
+			break;
+		case OPT_METER: {
+			const char *slash = strchr(a, '/');
+			char beats[32];
+
+			snprintf(beats, sizeof(beats), "%.*s", slash ? (int)(slash - a) : (int)strlen(a), a);
+			ret = integer("--meter BEATS", beats, 1, RAS_METER_MAX, &o->beats, err, errlen);
+			if (!ret && slash)
+				ret = integer("--meter NOTE", slash + 1, 1, 64, &o->denom, err, errlen);
+			break;
+		}
+		case OPT_PATTERN:
+			if (!*a || strspn(a, "Xx.") != strlen(a) || strlen(a) > RAS_METER_MAX)
+				ret = usage_error(err, errlen,
+						  "--pattern: '%s' must be 1 to %d of X (accent), x (normal), . (silent)",
+						  a, RAS_METER_MAX);
+			else
+				strcpy(o->pattern, a);
+			break;
+		case OPT_SUB:
+			ret = integer(opt, a, 1, RAS_SUB_MAX, &o->sub, err, errlen);
+			break;
+		case OPT_COUNTIN:
+			ret = integer(opt, a, 0, 64, &o->countin, err, errlen);
+			break;
+		case OPT_GAP: {
+			static const char *const n[] = { "PLAY", "MUTE" };
+			static const double lo[] = { 1, 1 }, hi[] = { 1000, 1000 };
+			double v[2] = { 0, 0 };
+
+			ret = fields(opt, a, 2, 2, n, lo, hi, v, err, errlen) < 0 ? 2 : 0;
+			if (!ret && (v[0] != floor(v[0]) || v[1] != floor(v[1])))
+				ret = usage_error(err, errlen, "%s: '%s' needs whole bars", opt, a);
+			o->gap[0] = (int)v[0];
+			o->gap[1] = (int)v[1];
+			break;
+		}
+		case OPT_FADE: {
+			static const char *const n[] = { "START", "LENGTH" };
+			static const double lo[] = { 0, 0 }, hi[] = { 1e7, 1e7 };
+
+			ret = fields(opt, a, 2, 2, n, lo, hi, o->fade, err, errlen) < 0 ? 2 : 0;
+			break;
+		}
+		case OPT_ALTERNATE:
+			o->alternate = true;
+			break;
+		case OPT_FIRST_FOOT:
+			if (strcmp(a, "L") == 0 || strcmp(a, "l") == 0)
+				o->first_foot = RAS_FOOT_LEFT;
+			else if (strcmp(a, "R") == 0 || strcmp(a, "r") == 0)
+				o->first_foot = RAS_FOOT_RIGHT;
+			else
+				ret = usage_error(err, errlen, "%s: '%s' must be L or R", opt, a);
+			break;
+		case OPT_PAN:
+			ret = number(opt, a, 0, 1, &o->pan, err, errlen);
+			break;
+		case OPT_SOUND:
+			o->sound[RAS_PART_NORMAL] = a;
+			break;
+		case OPT_ACCENT_SOUND:
+			o->sound[RAS_PART_ACCENT] = a;
+			break;
+		case OPT_SUB_SOUND:
+			o->sound[RAS_PART_SUB] = a;
+			break;
+		case OPT_COUNTIN_SOUND:
+			o->sound[RAS_PART_COUNTIN] = a;
+			break;
+		case OPT_GAIN:
+			ret = parse_gain(o, a, err, errlen);
+			break;
+		case OPT_DURATION:
+			ret = number(opt, a, 0.001, 1e7, &o->duration, err, errlen);
+			break;
+		case OPT_RATE:
+			ret = number(opt, a, 8000, 384000, &o->rate, err, errlen);
+			if (!ret && o->rate != floor(o->rate))
+				ret = usage_error(err, errlen, "%s: '%s' is not a whole number of Hz", opt, a);
+			break;
+		case OPT_BLOCK: {
+			int b;
+
+			ret = integer(opt, a, 1, 65536, &b, err, errlen);
+			o->block = (uint32_t)b;
+			break;
+		}
+		case OPT_OUT:
+			o->out = a;
+			break;
+		case OPT_BEATS_OUT:
+			o->beats_out = a;
+			break;
+		case OPT_OUT_DIR:
+			o->out_dir = a;
+			break;
+		case OPT_CLIENT_NAME:
+			if (!*a || strlen(a) > 60)
+				ret = usage_error(err, errlen, "%s: name must be 1 to 60 characters", opt);
+			o->client_name = a;
+			break;
+		case OPT_SERVER:
+			o->server = a;
+			break;
+		case OPT_NO_CONNECT:
+			o->no_connect = true;
+			break;
+		case OPT_CONNECT: {
+			char *comma;
+
+			if (strlen(a) >= sizeof(o->connect_buf) || !*a) {
+				ret = usage_error(err, errlen, "%s: need PORT[,PORT]", opt);
+				break;
+			}
+			strcpy(o->connect_buf, a);
+			o->connect[0] = o->connect_buf;
+			comma = strchr(o->connect_buf, ',');
+			if (comma) {
+				*comma = '\0';
+				o->connect[1] = comma + 1;
+			}
+			if (!*o->connect[0] || (o->connect[1] && (!*o->connect[1] || strchr(o->connect[1], ','))))
+				ret = usage_error(err, errlen, "%s: '%s' needs the form PORT[,PORT]", opt, a);
+			break;
+		}
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_HELP:
+			o->command = RAS_RUN_HELP;
+			return 0;
+		case OPT_VERSION:
+			o->command = RAS_RUN_VERSION;
+			return 0;
+		}
+		if (ret)
+			return 2;
+	}
+	if (optind < argc)
+		return usage_error(err, errlen, "unexpected argument '%s'; try --help", argv[optind]);
+	if (tempo_set && (o->source == RAS_SOURCE_RAMP || o->source == RAS_SOURCE_MAP))
+		return usage_error(err, errlen, "--tempo: choose one of --tempo, --ramp and --map");
+	if (o->source == RAS_SOURCE_STEP) {
+		if (o->step[2] < 0)
+			o->step[2] = o->step[0] > 0 ? RAS_BPM_MAX : RAS_BPM_MIN;
+		if (o->step[0] > 0 ? o->step[2] < o->tempo : o->step[2] > o->tempo)
+			return usage_error(err, errlen, "--step MAX_BPM: %g is on the wrong side of --tempo %g",
+					   o->step[2], o->tempo);
+	}
+	if (*o->pattern && (int)strlen(o->pattern) != o->beats)
+		return usage_error(err, errlen, "--pattern: '%s' has %zu beats but the meter has %d",
+				   o->pattern, strlen(o->pattern), o->beats);
+	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out)
+		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE) is required");
+	if (o->no_connect && o->connect[0])
+		return usage_error(err, errlen, "--no-connect: conflicts with --connect");
+	return 0;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The CUnit runner: every suite of tests/DIR/test_MODULE.c. */
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rasbeat/cuefile.h"
+#include "rasbeat/sound.h"
+#include "testutil.h"
+
+void test_schedule_register(void);
+void test_engine_register(void);
+void test_limiter_register(void);
+void test_sound_register(void);
+void test_spsc_register(void);
+void test_tempomap_register(void);
+void test_cuefile_register(void);
+void test_render_register(void);
+void test_jack_register(void);
+void test_beatlog_register(void);
+void test_cli_register(void);
+void test_main_register(void);
+
+static char tmpdir[256];
+
+void test_add_suite(const char *name, const struct test_case *cases, size_t n)
+{
+	CU_pSuite s = CU_add_suite(name, NULL, NULL);
+
+	for (size_t i = 0; s && i < n; i++)
+		CU_add_test(s, cases[i].name, cases[i].fn);
+}
+
+const char *test_tmpdir(void)
+{
+	return tmpdir;
+}
+
+const char *test_path(const char *name)
+{
+	static char buf[8][512];
+	static int next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	return p;
+}
+
+int test_run(char *const argv[], char *out, size_t outlen)
+{
+	int pipefd[2], status;
+	size_t len = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		char tmp[4096];
+		ssize_t r = read(pipefd[0], tmp, sizeof(tmp));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (ssize_t i = 0; i < r && len + 1 < outlen; i++)
+			out[len++] = tmp[i];
+	}
+	if (outlen)
+		out[len] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct ras_sound *test_impulse(double rate)
+{
+	const float one = 0.5f;
+
+	return ras_sound_from(&one, 1, rate);
+}
+
+size_t test_render_onsets(struct ras_engine *e, int64_t frames, uint32_t block, float threshold,
+			  uint32_t gap, int64_t *onsets, size_t max, struct ras_beat *beats,
+			  size_t maxbeats, size_t *nbeats)
+{
+	float *l = malloc(block * sizeof(float)), *r = malloc(block * sizeof(float));
+	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
+	struct ras_beat b;
+	int64_t quiet = gap, done = 0;
+	size_t n = 0;
+
+	if (nbeats)
+		*nbeats = 0;
+	ras_engine_send(e, &start);
+	while (done < frames) {
+		uint32_t len = frames - done < block ? (uint32_t)(frames - done) : block;
+
+		ras_engine_process(e, l, r, len);
+		for (uint32_t i = 0; i < len; i++) {
+			float a = l[i] > r[i] ? l[i] : r[i];
+
+			if (a < 0)
+				a = -a;
+			if (-l[i] > a)
+				a = -l[i];
+			if (-r[i] > a)
+				a = -r[i];
+			if (a > threshold) {
+				if (quiet >= gap && n < max)
+					onsets[n] = done + i;
+				if (quiet >= gap)
+					n++;
+				quiet = 0;
+			} else {
+				quiet++;
+			}
+		}
+		while (ras_engine_next_beat(e, &b)) {
+			if (beats && nbeats && *nbeats < maxbeats)
+				beats[*nbeats] = b;
+			if (nbeats)
+				(*nbeats)++;
+		}
+		done += len;
+	}
+	free(l);
+	free(r);
+	return n;
+}
+
+static void rm_tmpdir(void)
+{
+	char cmd[300];
+
+	if (!getenv("RASBEAT_KEEP_TMP")) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned failed;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rasbeat-test-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	atexit(rm_tmpdir);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	test_schedule_register();
+	test_engine_register();
+	test_limiter_register();
+	test_sound_register();
+	test_spsc_register();
+	test_tempomap_register();
+	test_cuefile_register();
+	test_render_register();
+	test_beatlog_register();
+	test_cli_register();
+	test_main_register();
+	test_jack_register();
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (argc > 1) {
+		/* Run one suite by name: build/run_tests engine */
+		CU_pSuite s = CU_get_suite(argv[1]);
+
+		if (!s) {
+			fprintf(stderr, "no suite '%s'\n", argv[1]);
+			return 2;
+		}
+		CU_basic_run_suite(s);
+	} else {
+		CU_basic_run_tests();
+	}
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	/* The plain closing line CI reads, after CUnit's own summary. */
+	printf("\n%u passed, %u failed\n",
+	       CU_get_number_of_tests_run() - CU_get_number_of_tests_failed(),
+	       CU_get_number_of_tests_failed());
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
