@@ -66,8 +66,12 @@ check: $(BUILD)/run_tests all
 	$(BUILD)/run_tests
 	tests/integration/jack_play.sh
 
-bench: all
-	bench/run.sh
+$(BUILD)/bench: bench/bench.c $(BUILD)/librasbeat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS) -lquadmath
+
+bench: all $(BUILD)/bench
+	BENCH=$(BUILD)/bench bench/run.sh
 
 install-deps:
 	scripts/install-deps

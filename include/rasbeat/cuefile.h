@@ -3,7 +3,8 @@
  * rasbeat - cue sounds from files
  *
  * Loads WAV, FLAC, OGG/Vorbis (anything libsndfile reads), mixes it to mono,
- * drops leading silence below -80 dBFS so the onset sits on the beat, and
+ * drops what comes before the attack (samples more than 40 dB below the
+ * peak: silence, noise, a codec's pre-echo) so the onset sits on the beat, and
  * resamples it once, here, with libsamplerate to the engine's rate. Also
  * writes the built-in cues out as files (the project's own cues/ folder).
  *

@@ -11,7 +11,10 @@
 #include "rasbeat/cuefile.h"
 #include "rasbeat/render.h"
 
-#define SILENCE 1e-4f	/* -80 dBFS */
+/* A cue's onset: its first sample within 40 dB of its peak. Lower than
+ * that is a lossy codec's pre-echo or room noise, and keeping it would put
+ * the audible attack late. */
+#define ONSET_REL 0.01f
 
 int ras_cuefile_load(const char *path, double rate, struct ras_sound **out,
 		     char *err, size_t errlen)
@@ -70,9 +73,13 @@ int ras_cuefile_load(const char *path, double rate, struct ras_sound **out,
 			sum += frames[i * info.channels + c];
 		mono[i] = isfinite(sum) ? sum / info.channels : 0;
 	}
-	while (lead < got && fabsf(mono[lead]) < SILENCE)
+	float peak = 0;
+
+	for (sf_count_t i = 0; i < got; i++)
+		peak = fmaxf(peak, fabsf(mono[i]));
+	while (lead < got && fabsf(mono[lead]) < peak * ONSET_REL)
 		lead++;
-	if (lead == got) {
+	if (peak < 1e-4f) {
 		snprintf(err, errlen, "%s: silent (nothing above -80 dBFS)", path);
 		ret = -EINVAL;
 		goto out;

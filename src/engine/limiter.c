@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stdbool.h>
 
 #include "rasbeat/limiter.h"
 
@@ -10,10 +11,36 @@ void ras_limiter_init(struct ras_limiter *lim, float ceiling, double release_s, 
 	lim->release = (float)exp(-1.0 / (release_s * rate));
 }
 
+/* Block peak, and whether every sample is finite (x - x is NaN otherwise). */
+static float block_peak(const float *l, const float *r, uint32_t n, bool *finite)
+{
+	float peak = 0, nan = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		peak = fmaxf(peak, fmaxf(fabsf(l[i]), fabsf(r[i])));
+		nan += (l[i] - l[i]) + (r[i] - r[i]);
+	}
+	*finite = nan == 0;
+	return peak;
+}
+
 float ras_limiter_process(struct ras_limiter *lim, float *l, float *r, uint32_t n)
 {
 	const float c = lim->ceiling;
-	float env = lim->env, peak = 0;
+	float env = lim->env, peak;
+	bool finite;
+
+	/*
+	 * Below the ceiling the gain is exactly 1 and an envelope under the
+	 * ceiling never changes a later gain (a louder sample resets it), so
+	 * a quiet block needs no per-sample work: the common case by far.
+	 */
+	peak = block_peak(l, r, n, &finite);
+	if (finite && peak <= c && env <= c) {
+		lim->env = fmaxf(peak, env * powf(lim->release, (float)n));
+		return peak;
+	}
+	peak = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		if (!isfinite(l[i]) || !isfinite(r[i]))
