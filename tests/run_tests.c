@@ -22,6 +22,7 @@ void test_tempomap_register(void);
 void test_cuefile_register(void);
 void test_render_register(void);
 void test_jack_register(void);
+void test_pipewire_register(void);
 void test_beatlog_register(void);
 void test_cli_register(void);
 void test_main_register(void);
@@ -181,6 +182,7 @@ int main(int argc, char **argv)
 	test_cli_register();
 	test_main_register();
 	test_jack_register();
+	test_pipewire_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

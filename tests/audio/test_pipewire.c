@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "testutil.h"
+
+void test_pipewire_register(void)
+{
+}
