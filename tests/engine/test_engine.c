@@ -11,6 +11,7 @@
 
 #include "rasbeat/engine.h"
 #include "rasbeat/tempomap.h"
+#include "rtcheck.h"
 #include "testutil.h"
 
 #define MAXN 400000
@@ -506,6 +507,61 @@ static void test_done_and_config(void)
 	ras_sound_free(snd);
 }
 
+/*
+ * The process path allocates nothing and takes no lock, with every feature
+ * busy: tempo changes and ramps, pause, fading, subdivisions, voice stealing,
+ * a full beat queue, tiny and large blocks.
+ */
+static void test_rt_safe(void)
+{
+	struct ras_meter m;
+	struct ras_engine_config cfg;
+	struct ras_sound *snd = ras_sound_synth(RAS_CUE_BEEP, false, 48000);
+	struct ras_engine *e;
+	static float l[8192], r[8192];
+	struct ras_cmd cmds[] = {
+		{ .kind = RAS_CMD_START, .frame = -1 },
+		{ .kind = RAS_CMD_TEMPO, .frame = 1000, .value = 300 },
+		{ .kind = RAS_CMD_RAMP, .frame = 50000, .value = 600, .seconds = 3 },
+		{ .kind = RAS_CMD_PAUSE, .frame = 100000 },
+		{ .kind = RAS_CMD_RESUME, .frame = 120000 },
+		{ .kind = RAS_CMD_EVERY, .frame = 130000, .value = 2 },
+		{ .kind = RAS_CMD_TEMPO, .frame = 140000, .value = 0 },	/* refused */
+	};
+	int violations;
+	uint32_t n = 1;
+
+	ras_meter_default(&m);
+	m.sub = 4;
+	ras_engine_config_default(&cfg);
+	cfg.voices = 3;	/* force stealing */
+	cfg.alternate = true;
+	cfg.fade_half = 5;
+	cfg.fade_silent = 8;
+	e = engine_with(ras_tempomap_countin(ras_tempomap_constant(&m, 200), 1), 48000, snd, &cfg);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		ras_engine_send(e, &cmds[i]);
+	/* Beats are never read: the queue fills and overflows, as a stuck reader would. */
+	rtcheck_arm();
+	for (int64_t done = 0; done < 48000 * 60 * 16; done += n, n = n * 3 % 8191 + 1)
+		ras_engine_process(e, l, r, n);
+	violations = rtcheck_disarm();
+	CU_ASSERT_EQUAL(violations, 0);
+	CU_ASSERT(ras_engine_dropped(e) > 0);
+	CU_ASSERT_EQUAL(ras_engine_rejected(e), 1);
+	/* The checker itself works: an allocation while armed is counted. */
+	{
+		void *volatile p;
+
+		rtcheck_arm();
+		p = malloc(16);
+		free(p);
+		CU_ASSERT_EQUAL(rtcheck_disarm(), 2);
+	}
+	ras_engine_free(e);
+	ras_sound_free(snd);
+}
+
 void test_engine_register(void)
 {
 	TEST_SUITE("engine",
@@ -520,5 +576,6 @@ void test_engine_register(void)
 		   { "alternating feet, panned", test_alternate },
 		   { "phase-continuous run-time change", test_runtime_change },
 		   { "pause, every-other, rejected commands", test_pause_every_reject },
-		   { "done after the tail; bad config", test_done_and_config });
+		   { "done after the tail; bad config", test_done_and_config },
+		   { "process path: no malloc, free or lock", test_rt_safe });
 }

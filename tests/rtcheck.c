@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Interposed allocator and lock functions for the test binary: while a
+ * thread has armed the check, every call counts as a real-time violation.
+ * They forward to glibc's own entry points, so nothing else changes.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "rtcheck.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+
+static _Thread_local int armed;
+static atomic_int violations;
+
+void rtcheck_arm(void)
+{
+	armed = 1;
+}
+
+int rtcheck_disarm(void)
+{
+	armed = 0;
+	return atomic_exchange(&violations, 0);
+}
+
+static void hit(void)
+{
+	if (armed)
+		atomic_fetch_add(&violations, 1);
+}
+
+void *malloc(size_t n)
+{
+	hit();
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t m)
+{
+	hit();
+	return __libc_calloc(n, m);
+}
+
+void *realloc(void *p, size_t n)
+{
+	hit();
+	return __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	if (p)
+		hit();
+	__libc_free(p);
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	static int (*next)(pthread_mutex_t *);
+
+	hit();
+	if (!next)
+		next = (int (*)(pthread_mutex_t *))dlsym(RTLD_NEXT, "pthread_mutex_lock");
+	return next(m);
+}
