@@ -1,24 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rasbeat/render.h"
+#include "rasbeat/tmpfile.h"
 
 volatile int ras_render_interrupted;
 
 struct ras_audiofile {
 	SNDFILE *sf;
 	int channels;
-	char path[PATH_MAX];
-	char tmp[PATH_MAX];
+	struct ras_tmpfile file;
 };
 
 int ras_audiofile_format(const char *path)
@@ -49,7 +46,6 @@ struct ras_audiofile *ras_audiofile_create(const char *path, double rate, int ch
 {
 	SF_INFO info = { .samplerate = (int)rate, .channels = channels };
 	struct ras_audiofile *f;
-	int fd;
 
 	info.format = ras_audiofile_format(path);
 	if (!info.format) {
@@ -61,37 +57,21 @@ struct ras_audiofile *ras_audiofile_create(const char *path, double rate, int ch
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	if ((size_t)snprintf(f->path, sizeof(f->path), "%s", path) >= sizeof(f->path) ||
-	    (size_t)snprintf(f->tmp, sizeof(f->tmp), "%s.part-XXXXXX", path) >= sizeof(f->tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
+	if (ras_tmpfile_open(&f->file, path, 0666, err, errlen)) {
 		free(f);
 		return NULL;
 	}
-	fd = mkstemp(f->tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-		free(f);
-		return NULL;
-	}
-	/* mkstemp makes 0600; an audio file is as public as the umask says. */
-	{
-		mode_t um = umask(0);
-
-		umask(um);
-		fchmod(fd, 0666 & ~um);
-	}
-	f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
+	f->sf = sf_open_fd(f->file.fd, SFM_WRITE, &info, SF_TRUE);
 	if (!f->sf) {
 		snprintf(err, errlen, "%s: cannot write this format: %s", path, sf_strerror(NULL));
-		close(fd);
-		unlink(f->tmp);
+		close(f->file.fd);
+		ras_tmpfile_discard(&f->file);
 		free(f);
 		return NULL;
 	}
-	if ((info.format & SF_FORMAT_SUBMASK) != SF_FORMAT_VORBIS) {
-		/* Scale floats to the integer format without libsndfile's own clipping surprise. */
+	/* Clip rather than wrap should a float ever pass full scale. */
+	if ((info.format & SF_FORMAT_SUBMASK) != SF_FORMAT_VORBIS)
 		sf_command(f->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
-	}
 	f->channels = channels;
 	return f;
 }
@@ -100,7 +80,7 @@ int ras_audiofile_append(struct ras_audiofile *f, const float *frames, uint32_t 
 			 char *err, size_t errlen)
 {
 	if (sf_writef_float(f->sf, frames, n) != (sf_count_t)n) {
-		snprintf(err, errlen, "%s: write failed: %s", f->path, sf_strerror(f->sf));
+		snprintf(err, errlen, "%s: write failed: %s", f->file.path, sf_strerror(f->sf));
 		return -EIO;
 	}
 	return 0;
@@ -112,14 +92,12 @@ int ras_audiofile_commit(struct ras_audiofile *f, char *err, size_t errlen)
 
 	sf_write_sync(f->sf);
 	if (sf_close(f->sf) != 0) {
-		snprintf(err, errlen, "%s: closing failed", f->path);
+		snprintf(err, errlen, "%s: closing failed", f->file.path);
+		ras_tmpfile_discard(&f->file);
 		ret = -EIO;
-	} else if (rename(f->tmp, f->path) != 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot rename into place: %s", f->path, strerror(errno));
+	} else {
+		ret = ras_tmpfile_commit(&f->file, err, errlen);
 	}
-	if (ret)
-		unlink(f->tmp);
 	free(f);
 	return ret;
 }
@@ -129,7 +107,7 @@ void ras_audiofile_abort(struct ras_audiofile *f)
 	if (!f)
 		return;
 	sf_close(f->sf);
-	unlink(f->tmp);
+	ras_tmpfile_discard(&f->file);
 	free(f);
 }
 

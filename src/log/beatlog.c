@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,39 +8,39 @@
 #include <unistd.h>
 
 #include "rasbeat/beatlog.h"
+#include "rasbeat/tmpfile.h"
 
 struct ras_beatlog {
 	FILE *f;
 	locale_t c_locale;
-	char path[PATH_MAX];
-	char tmp[PATH_MAX];
+	struct ras_tmpfile file;
 };
 
 struct ras_beatlog *ras_beatlog_create(const char *path, char *err, size_t errlen)
 {
 	struct ras_beatlog *log = calloc(1, sizeof(*log));
-	int fd;
 
 	if (!log) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	if ((size_t)snprintf(log->path, sizeof(log->path), "%s", path) >= sizeof(log->path) ||
-	    (size_t)snprintf(log->tmp, sizeof(log->tmp), "%s.part-XXXXXX", path) >= sizeof(log->tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
+	log->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (!log->c_locale) {
+		snprintf(err, errlen, "%s: no C locale", path);
 		free(log);
 		return NULL;
 	}
-	log->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	fd = mkstemp(log->tmp);
-	if (fd < 0 || !log->c_locale || !(log->f = fdopen(fd, "w"))) {
+	if (ras_tmpfile_open(&log->file, path, 0666, err, errlen)) {
+		freelocale(log->c_locale);
+		free(log);
+		return NULL;
+	}
+	log->f = fdopen(log->file.fd, "w");
+	if (!log->f) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(log->tmp);
-		}
-		if (log->c_locale)
-			freelocale(log->c_locale);
+		close(log->file.fd);
+		ras_tmpfile_discard(&log->file);
+		freelocale(log->c_locale);
 		free(log);
 		return NULL;
 	}
@@ -75,18 +74,16 @@ int ras_beatlog_commit(struct ras_beatlog *log, char *err, size_t errlen)
 
 	if (fflush(log->f) || fsync(fileno(log->f))) {
 		ret = -errno;
-		snprintf(err, errlen, "%s: write failed: %s", log->path, strerror(errno));
+		snprintf(err, errlen, "%s: write failed: %s", log->file.path, strerror(errno));
 	}
 	if (fclose(log->f) && !ret) {
 		ret = -errno;
-		snprintf(err, errlen, "%s: write failed: %s", log->path, strerror(errno));
-	}
-	if (!ret && rename(log->tmp, log->path)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot rename into place: %s", log->path, strerror(errno));
+		snprintf(err, errlen, "%s: write failed: %s", log->file.path, strerror(errno));
 	}
 	if (ret)
-		unlink(log->tmp);
+		ras_tmpfile_discard(&log->file);
+	else
+		ret = ras_tmpfile_commit(&log->file, err, errlen);
 	freelocale(log->c_locale);
 	free(log);
 	return ret;
@@ -97,7 +94,7 @@ void ras_beatlog_abort(struct ras_beatlog *log)
 	if (!log)
 		return;
 	fclose(log->f);
-	unlink(log->tmp);
+	ras_tmpfile_discard(&log->file);
 	freelocale(log->c_locale);
 	free(log);
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rasbeat/tmpfile.h"
+
+int ras_tmpfile_open(struct ras_tmpfile *t, const char *path, int mode, char *err, size_t errlen)
+{
+	mode_t um;
+	int ret;
+
+	t->fd = -1;
+	if ((size_t)snprintf(t->path, sizeof(t->path), "%s", path) >= sizeof(t->path) ||
+	    (size_t)snprintf(t->tmp, sizeof(t->tmp), "%s.part-XXXXXX", path) >= sizeof(t->tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	t->fd = mkstemp(t->tmp);
+	if (t->fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return ret;
+	}
+	/* mkstemp makes 0600; honour the umask as open(2) would. */
+	um = umask(0);
+	umask(um);
+	fchmod(t->fd, (mode_t)mode & ~um);
+	return 0;
+}
+
+int ras_tmpfile_commit(struct ras_tmpfile *t, char *err, size_t errlen)
+{
+	int ret;
+
+	if (rename(t->tmp, t->path) == 0)
+		return 0;
+	ret = -errno;
+	snprintf(err, errlen, "%s: cannot rename into place: %s", t->path, strerror(errno));
+	unlink(t->tmp);
+	return ret;
+}
+
+void ras_tmpfile_discard(struct ras_tmpfile *t)
+{
+	unlink(t->tmp);
+}
