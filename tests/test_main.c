@@ -1,6 +1,368 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The program as a user runs it: ./rasbeat in a subprocess, its exit status
+ * (0 done, 1 file or runtime error, 2 usage error), its one-line messages,
+ * and what it leaves in the output folder: a finished file or nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rasbeat/tempomap.h"
 #include "testutil.h"
+
+#define OUTLEN 16384
+
+static char out[OUTLEN];
+
+static int run_v(const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = (char *)TEST_RASBEAT;
+	while (*args && argc < 63)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return test_run(argv, out, sizeof(out));
+}
+
+#define RUN(...) run_v((const char *const[]){ __VA_ARGS__, NULL })
+
+/* One line, "rasbeat: ...", containing `what`. */
+static void assert_message(const char *what)
+{
+	const char *nl = strchr(out, '\n');
+	bool ok = strncmp(out, "rasbeat: ", 9) == 0 && nl && nl[1] == '\0' && strstr(out, what);
+
+	if (!ok)
+		fprintf(stderr, "\nexpected one line \"rasbeat: ...%s...\", got \"%s\"\n", what, out);
+	CU_ASSERT(ok);
+}
+
+#define PATHLEN 1024
+
+/* dir/name into buf[PATHLEN]; the scratch paths are short. */
+static const char *path_in(char *buf, const char *dir, const char *name)
+{
+	CU_ASSERT_FATAL((size_t)snprintf(buf, PATHLEN, "%s/%s", dir, name) < PATHLEN);
+	return buf;
+}
+
+/* A fresh empty folder in the scratch directory, its path in dir[PATHLEN]. */
+static void fresh_dir(char *dir, const char *name)
+{
+	path_in(dir, test_tmpdir(), name);
+	CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+}
+
+/* dir/name in a rotating buffer: for arguments used right away. */
+static const char *join(const char *dir, const char *name)
+{
+	static char buf[32][PATHLEN];
+	static int next;
+
+	return path_in(buf[next++ % 32], dir, name);
+}
+
+static bool write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fputs(text, f) >= 0;
+
+	if (f && fclose(f))
+		ok = false;
+	return ok;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/*
+ * How many entries `dir` holds besides `keep` and `keep2` (either may be
+ * NULL); any temporary *.part-* file counts as a failure on its own.
+ */
+static int extra_entries(const char *dir, const char *keep, const char *keep2)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		CU_ASSERT_PTR_NULL(strstr(e->d_name, ".part-"));
+		if ((keep && strcmp(e->d_name, keep) == 0) ||
+		    (keep2 && strcmp(e->d_name, keep2) == 0))
+			continue;
+		fprintf(stderr, "\nleft behind: %s/%s\n", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Frames, channels and rate of an audio file; false if unreadable. */
+static bool audio_info(const char *path, SF_INFO *info)
+{
+	SNDFILE *sf;
+
+	memset(info, 0, sizeof(*info));
+	sf = sf_open(path, SFM_READ, info);
+	if (!sf)
+		return false;
+	sf_close(sf);
+	return true;
+}
+
+static void test_help(void)
+{
+	static const char *const words[] = { "Usage", "play", "render", "demo", "cues", "--tempo",
+					     "--map", "--out" };
+
+	CU_ASSERT_EQUAL(RUN("--help"), 0);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, words[i]));
+	CU_ASSERT_EQUAL(RUN("render", "--help"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage"));
+}
+
+static void test_version(void)
+{
+	CU_ASSERT_EQUAL(RUN("--version"), 0);
+	/* The version this tree is built as (the Makefile's VERSION). */
+	CU_ASSERT_STRING_EQUAL(out, "rasbeat " RASBEAT_VERSION "\n");
+}
+
+static void test_usage_errors(void)
+{
+	char dir[PATHLEN], wav[PATHLEN];
+
+	fresh_dir(dir, "usage");
+	path_in(wav, dir, "y.wav");
+
+	CU_ASSERT_EQUAL(RUN("--bogus-first"), 2);
+	assert_message("--bogus-first");
+	CU_ASSERT_EQUAL(run_v((const char *const[]){ NULL }), 2);
+	assert_message("command");
+	CU_ASSERT_EQUAL(RUN("walk"), 2);
+	assert_message("walk");
+	CU_ASSERT_EQUAL(RUN("play", "--tempo", "0"), 2);
+	assert_message("--tempo");
+	CU_ASSERT_EQUAL(RUN("play", "--tempo", "96bpm"), 2);
+	assert_message("--tempo");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "90", "--duration", "5"), 2);
+	assert_message("--out");
+	CU_ASSERT_EQUAL(RUN("render", "--ramp", "80:120", "--out", wav), 2);
+	assert_message("--ramp");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "90", "--duration", "1", "--out", join(dir, "y.mp3")),
+			2);
+	assert_message("--out");
+	/* A constant tempo never ends: render needs to know when to stop. */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "90", "--out", wav), 2);
+	assert_message("--duration");
+	CU_ASSERT_EQUAL(extra_entries(dir, NULL, NULL), 0);
+}
+
+static void test_bad_map(void)
+{
+	char dir[PATHLEN], map[PATHLEN], where[PATHLEN + 32];
+
+	fresh_dir(dir, "badmap");
+	path_in(map, dir, "bad.map");
+
+	CU_ASSERT_FATAL(write_text(map, "# a map\nintro: 4 4/4 120\n2 3/4 90 Xxxx\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--map", map, "--out", join(dir, "out.wav"), "--beats-out",
+			    join(dir, "beats.csv")), 1);
+	CU_ASSERT_FATAL((size_t)snprintf(where, sizeof(where), "%s:3: pattern", map) < sizeof(where));
+	assert_message(where);
+	CU_ASSERT_EQUAL(extra_entries(dir, "bad.map", NULL), 0);
+
+	/* A map that goes on for ever, rendered without --duration. */
+	CU_ASSERT_FATAL(write_text(map, "4 120\n* 100\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--map", map, "--out", join(dir, "out.wav")), 2);
+	assert_message("--duration");
+	CU_ASSERT_EQUAL(extra_entries(dir, "bad.map", NULL), 0);
+
+	/* No map at all. */
+	CU_ASSERT_EQUAL(RUN("render", "--map", join(dir, "none.map"), "--out",
+			    join(dir, "out.wav")), 1);
+	assert_message(join(dir, "none.map"));
+	CU_ASSERT_EQUAL(extra_entries(dir, "bad.map", NULL), 0);
+}
+
+static void test_bad_sound(void)
+{
+	char dir[PATHLEN], fake[PATHLEN];
+
+	fresh_dir(dir, "badsound");
+	path_in(fake, dir, "x.wav");
+
+	CU_ASSERT_FATAL(write_text(fake, "this is not a RIFF file\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--sound", fake, "--out",
+			    join(dir, "out.wav")), 1);
+	assert_message(fake);
+	CU_ASSERT_EQUAL(extra_entries(dir, "x.wav", NULL), 0);
+
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--accent-sound",
+			    join(dir, "missing.wav"), "--out", join(dir, "out.wav")), 1);
+	assert_message(join(dir, "missing.wav"));
+	CU_ASSERT_EQUAL(extra_entries(dir, "x.wav", NULL), 0);
+}
+
+static void test_bad_output(void)
+{
+	char dir[PATHLEN], file[PATHLEN], nope[PATHLEN], wav[PATHLEN];
+
+	fresh_dir(dir, "badout");
+	path_in(file, dir, "file.txt");
+	path_in(nope, dir, "nope");
+	path_in(wav, dir, "ok.wav");
+
+	CU_ASSERT_FATAL(write_text(file, "a regular file\n"));
+
+	/* A folder that does not exist is not created. */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out",
+			    join(nope, "out.wav")), 1);
+	assert_message(join(nope, "out.wav"));
+	CU_ASSERT_FALSE(exists(nope));
+
+	/* A "folder" that is a regular file (chmod would not stop root). */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out",
+			    join(file, "out.wav")), 1);
+	assert_message(join(file, "out.wav"));
+
+	/* A folder nobody may create files in. */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out",
+			    "/proc/rasbeat-test.wav"), 1);
+	assert_message("/proc/rasbeat-test.wav");
+	CU_ASSERT_FALSE(exists("/proc/rasbeat-test.wav"));
+
+	/* The audio could be written but the beat list cannot: no audio
+	 * file is left either. */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav,
+			    "--beats-out", join(file, "beats.csv")), 1);
+	assert_message(join(file, "beats.csv"));
+	CU_ASSERT_FALSE(exists(wav));
+
+	/* The output name is taken by a folder: renaming into place fails
+	 * at the very end, and the finished temporary file goes too. */
+	CU_ASSERT_FATAL(mkdir(join(dir, "taken.wav"), 0755) == 0);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out",
+			    join(dir, "taken.wav")), 1);
+	assert_message(join(dir, "taken.wav"));
+
+	/* The same at the beat list's turn, after the audio file is in
+	 * place: that goes again, so there is both or neither. */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav,
+			    "--beats-out", join(dir, "taken.wav")), 1);
+	assert_message(join(dir, "taken.wav"));
+	CU_ASSERT_FALSE(exists(wav));
+
+	CU_ASSERT_EQUAL(extra_entries(dir, "file.txt", "taken.wav"), 0);
+	CU_ASSERT_EQUAL(extra_entries(join(dir, "taken.wav"), NULL, NULL), 0);
+}
+
+static void test_render_ramp(void)
+{
+	char dir[PATHLEN], wav[PATHLEN];
+	SF_INFO info;
+
+	fresh_dir(dir, "ramp");
+	path_in(wav, dir, "y.wav");
+
+	CU_ASSERT_EQUAL(RUN("render", "--ramp", "80:120:600", "--duration", "900", "--out", wav,
+			    "--quiet"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_FATAL(audio_info(wav, &info));
+	CU_ASSERT_EQUAL(info.frames, (sf_count_t)900 * 48000);
+	CU_ASSERT_EQUAL(info.channels, 2);
+	CU_ASSERT_EQUAL(info.samplerate, 48000);
+	CU_ASSERT_EQUAL(extra_entries(dir, "y.wav", NULL), 0);
+}
+
+static void test_render_rate_and_beats(void)
+{
+	char dir[PATHLEN], flac[PATHLEN], csv[PATHLEN];
+	SF_INFO info;
+	FILE *f;
+	char line[256];
+	int rows = 0;
+
+	fresh_dir(dir, "beats");
+	path_in(flac, dir, "r.flac");
+	path_in(csv, dir, "b.csv");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "120", "--duration", "10.25", "--rate", "44100",
+			    "--out", flac, "--beats-out", csv), 0);
+	/* Not --quiet: one line saying where the files went. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, flac));
+	CU_ASSERT_FATAL(audio_info(flac, &info));
+	CU_ASSERT_EQUAL(info.frames, 452025);	/* 10.25 s at 44.1 kHz */
+	CU_ASSERT_EQUAL(info.samplerate, 44100);
+	f = fopen(csv, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof(line), f));
+	CU_ASSERT_NSTRING_EQUAL(line, "index,", 6);
+	while (fgets(line, sizeof(line), f))
+		rows++;
+	fclose(f);
+	/* A beat every 0.5 s from 0 to 10.0 inclusive. */
+	CU_ASSERT_EQUAL(rows, 21);
+	CU_ASSERT_EQUAL(extra_entries(dir, "r.flac", "b.csv"), 0);
+}
+
+static void test_render_map_to_end(void)
+{
+	char dir[PATHLEN], wav[PATHLEN];
+	const char *map = "presets/gait-ramp.map";
+	struct ras_schedule *s = NULL;
+	struct ras_meter m;
+	char err[512];
+	double end, last;
+	SF_INFO info;
+
+	fresh_dir(dir, "map");
+	path_in(wav, dir, "g.wav");
+	ras_meter_default(&m);
+	CU_ASSERT_EQUAL_FATAL(ras_tempomap_load(map, &m, &s, err, sizeof(err)), 0);
+	end = (double)ras_schedule_end_time(s);
+	last = (double)ras_schedule_time_at(s, ras_schedule_end_phase(s) - 1);
+	ras_schedule_free(s);
+	CU_ASSERT_FATAL(isfinite(end) && isfinite(last));
+
+	CU_ASSERT_EQUAL(RUN("render", "--map", map, "--out", wav, "--quiet"), 0);
+	CU_ASSERT_FATAL(audio_info(wav, &info));
+	/*
+	 * Every beat of the map is in the file, which lasts to the end of the
+	 * map's last beat (its click is far shorter than the beat) and stops
+	 * within the render block (256 frames) that reaches it.
+	 */
+	CU_ASSERT(info.frames > (sf_count_t)llround(last * 48000));
+	CU_ASSERT(info.frames >= (sf_count_t)llround(end * 48000));
+	CU_ASSERT(info.frames < (sf_count_t)llround(end * 48000) + 256);
+	CU_ASSERT_EQUAL(extra_entries(dir, "g.wav", NULL), 0);
+}
 
 void test_main_register(void)
 {
+	TEST_SUITE("main",
+		   { "--help", test_help },
+		   { "--version", test_version },
+		   { "usage errors exit 2", test_usage_errors },
+		   { "bad map exits 1, leaves nothing", test_bad_map },
+		   { "bad sound exits 1, leaves nothing", test_bad_sound },
+		   { "bad output folder exits 1, leaves nothing", test_bad_output },
+		   { "render a 900 s ramp", test_render_ramp },
+		   { "render at 44.1 kHz with a beat list", test_render_rate_and_beats },
+		   { "render a map until it ends", test_render_map_to_end });
 }

@@ -121,7 +121,8 @@ bool ras_engine_next_beat(struct ras_engine *e, struct ras_beat *beat);
 
 /* Frames processed since START. RT-safe. */
 int64_t ras_engine_frame(const struct ras_engine *e);
-/* True once the schedule has ended and every tail has died out. RT-safe. */
+/* True once the schedule has ended (its last beat has run its full length)
+ * and every tail has died out. RT-safe. */
 bool ras_engine_done(const struct ras_engine *e);
 /* Beats not reported because the reader fell behind. RT-safe. */
 uint64_t ras_engine_dropped(const struct ras_engine *e);

@@ -145,6 +145,9 @@ static int parse_tempo(struct ctx *c, const char *tok, struct entry *e)
 	const char *dash = strchr(tok, '-'), *comma = strchr(tok, ',');
 	int err;
 
+	/* A leading '-' is a sign, not a ramp: say so rather than "not a ramp". */
+	if (tok[0] == '-')
+		return fail(c, "tempo", "'%s' is negative; a tempo is a plain decimal like 120", tok);
 	if (dash) {
 		if (!parse_decimal(tok, (size_t)(dash - tok), &e->tempo[0]) ||
 		    !parse_decimal(dash + 1, strlen(dash + 1), &e->tempo[1]))
@@ -168,8 +171,10 @@ static int parse_tempo(struct ctx *c, const char *tok, struct entry *e)
 			return fail(c, "tempo", "%d tempi given for %d beats", e->ntempi,
 				    e->bars * e->meter.beats);
 		e->tempi = calloc((size_t)e->ntempi, sizeof(double));
-		if (!e->tempi)
+		if (!e->tempi) {
+			fail(c, "tempo", "out of memory for %d tempi", e->ntempi);
 			return -ENOMEM;
+		}
 		for (int i = 0; i < e->ntempi; i++) {
 			const char *end = strchr(p, ',');
 			size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -186,6 +191,16 @@ static int parse_tempo(struct ctx *c, const char *tok, struct entry *e)
 	if (!parse_decimal(tok, strlen(tok), &e->tempo[0]))
 		return fail(c, "tempo", "'%s' is not a tempo (quarter notes per minute)", tok);
 	return check_tempo(c, e->tempo[0], e, tok);
+}
+
+/* Anything strtod reads whole ("-1", "1e3", "inf", "nan"): meant as a
+ * number, so it is a bad volume rather than a bad pattern. */
+static bool looks_numeric(const char *s)
+{
+	char *end;
+
+	strtod(s, &end);
+	return end != s && *end == '\0';
 }
 
 static int parse_extra(struct ctx *c, const char *tok, struct entry *e, bool *have_pattern,
@@ -206,7 +221,12 @@ static int parse_extra(struct ctx *c, const char *tok, struct entry *e, bool *ha
 	}
 	if (strchr(tok, '='))
 		return fail(c, "option", "unknown key '%s' (known: sub=, every=)", tok);
-	if (!*have_pattern && !*have_volume && is_pattern(tok)) {
+	if (is_pattern(tok)) {
+		/* klick's order is pattern, then volume; one of each. */
+		if (*have_pattern)
+			return fail(c, "line", "too many fields: a second pattern '%s'", tok);
+		if (*have_volume)
+			return fail(c, "pattern", "'%s' must come before the volume", tok);
 		if ((int)strlen(tok) != e->meter.beats)
 			return fail(c, "pattern", "'%s' has %zu beats, the meter %d", tok, strlen(tok),
 				    e->meter.beats);
@@ -216,15 +236,18 @@ static int parse_extra(struct ctx *c, const char *tok, struct entry *e, bool *ha
 		*have_pattern = true;
 		return 0;
 	}
-	if (!*have_volume && parse_decimal(tok, strlen(tok), &v)) {
+	if (*have_volume)
+		return fail(c, "line", "too many fields: '%s' after the volume", tok);
+	if (parse_decimal(tok, strlen(tok), &v)) {
 		if (v > 10)
 			return fail(c, "volume", "%s is above 10 (a linear gain)", tok);
 		e->meter.gain = (float)v;
 		*have_volume = true;
 		return 0;
 	}
-	return fail(c, *have_pattern ? "volume" : "pattern",
-		    "'%s' is neither a pattern of X, x and . nor a volume", tok);
+	if (*have_pattern || looks_numeric(tok))
+		return fail(c, "volume", "'%s' is not a volume (a plain decimal from 0 to 10)", tok);
+	return fail(c, "pattern", "'%s' is neither a pattern of X, x and . nor a volume", tok);
 }
 
 /* One non-blank line into e. */
@@ -379,10 +402,12 @@ int ras_tempomap_load(const char *path, const struct ras_meter *meter,
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
+	errno = 0;
 	len = fread(buf, 1, MAP_FILE_MAX + 1, f);
 	if (ferror(f)) {
-		ret = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
+		/* fopen() opens a directory; reading it says EISDIR. */
+		ret = errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-ret));
 		goto out;
 	}
 	if (len > MAP_FILE_MAX) {
@@ -470,9 +495,16 @@ struct ras_schedule *ras_tempomap_countin(const struct ras_schedule *s, int bars
 	if (!d)
 		return NULL;
 	m = first->meter;
+	/*
+	 * A count-in exists to give the tempo: every beat sounds, whatever
+	 * the opening section silences (a '.' in its pattern, every=0, a
+	 * volume of 0). Its level is the count-in part's own gain.
+	 */
+	ras_meter_set_beats(&m, first->meter.beats);
 	m.countin = true;
 	m.every = 1;
 	m.sub = 1;
+	m.gain = 1.0f;
 	snprintf(m.label, sizeof(m.label), "count-in");
 	beats = (long double)bars * m.beats;
 	if (ras_schedule_add_const(d, &m, (double)first->bpm0, (double)beats, -1))

@@ -37,7 +37,8 @@ struct ras_engine {
 	/* The next tick: beat k, subdivision j of sub. */
 	int64_t k;
 	int j, sub, hint;
-	bool ended;
+	bool ended;		/* no tick left in the schedule */
+	int64_t end_frame;	/* where the schedule ends; done after it and the tails */
 	int64_t tick_frame;
 	long double tick_t;
 	bool gate;		/* beat k passed the gates: its subdivisions may sound */
@@ -177,6 +178,7 @@ static void find_tick(struct ras_engine *e)
 	if (i < 0) {
 		e->ended = true;
 		e->tick_frame = INT64_MAX;
+		e->end_frame = ras_time_to_frame(ras_schedule_end_time(e->sched), e->cfg.rate);
 		return;
 	}
 	e->hint = i;
@@ -372,7 +374,8 @@ int ras_engine_process(struct ras_engine *e, float *out_l, float *out_r, uint32_
 		atomic_store_explicit(&e->peak, peak, memory_order_relaxed);
 	e->frame += n;
 	atomic_store_explicit(&e->frame_pub, e->frame, memory_order_release);
-	if (e->ended && !sounding)
+	/* A map lasts to the end of its last beat, not just its last onset. */
+	if (e->ended && !sounding && e->frame >= e->end_frame)
 		atomic_store_explicit(&e->done, true, memory_order_release);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rasbeat/cli.h"
+#include "rasbeat/render.h"
 
 enum {
 	OPT_TEMPO = 256, OPT_RAMP, OPT_STEP, OPT_MAP, OPT_METER, OPT_PATTERN, OPT_SUB,
@@ -171,27 +172,38 @@ static int integer(const char *opt, const char *s, int min, int max, int *out,
 static int fields(const char *opt, const char *s, int need, int max, const char *const names[],
 		  const double lo[], const double hi[], double *out, char *err, size_t errlen)
 {
-	char buf[128], *save = NULL, *tok;
-	int n = 0, ret;
+	char buf[128], form[96];
+	const char *p = s;
+	int n = 0;
 
-	if (strlen(s) >= sizeof(buf))
-		return -!!usage_error(err, errlen, "%s: value too long", opt);
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+	snprintf(form, sizeof(form), "%s%s%s%s%s%s", names[0], need > 1 ? ":" : "",
+		 need > 1 ? names[1] : "", max > 2 ? (need > 2 ? ":" : "[:") : "",
+		 max > 2 ? names[2] : "", max > need ? "]" : "");
+	/* Split by hand: strtok would merge "80::600" into two fields and
+	 * then blame the wrong one ("TO: 600") instead of the form. */
+	for (;;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
 		char what[160];
 
 		if (n == max)
-			return -!!usage_error(err, errlen, "%s: '%s' has too many fields", opt, s);
+			return -!!usage_error(err, errlen, "%s: '%s' has too many fields; the form is %s",
+					      opt, s, form);
+		if (len == 0 || len >= sizeof(buf))
+			return -!!usage_error(err, errlen, "%s: '%s' needs the form %s", opt, s, form);
+		memcpy(buf, p, len);
+		buf[len] = '\0';
 		snprintf(what, sizeof(what), "%s %s", opt, names[n]);
-		if ((ret = number(what, tok, lo[n], hi[n], &out[n], err, errlen)))
+		if (number(what, buf, lo[n], hi[n], &out[n], err, errlen))
 			return -1;
 		n++;
+		if (!colon)
+			break;
+		p = colon + 1;
 	}
-	if (n < need || strstr(s, "::") || s[0] == ':' || s[strlen(s) - 1] == ':')
-		return -!!usage_error(err, errlen, "%s: '%s' needs the form %s%s%s%s%s", opt, s, names[0],
-				   need > 1 ? ":" : "", need > 1 ? names[1] : "",
-				   max > need ? "[:" : (need > 2 ? ":" : ""),
-				   max > 2 ? names[2] : "");
+	if (n < need)
+		return -!!usage_error(err, errlen, "%s: '%s' needs the form %s (%s missing)", opt, s,
+				      form, names[n]);
 	return n;
 }
 
@@ -201,6 +213,8 @@ static int set_source(struct ras_options *o, bool *have, enum ras_source src, co
 	/* --tempo goes with --step: it is the base tempo. */
 	if (src == RAS_SOURCE_TEMPO)
 		return 0;
+	if (*have && o->source == src)
+		return usage_error(err, errlen, "%s: given twice", opt);
 	if (*have)
 		return usage_error(err, errlen, "%s: choose one of --ramp, --step and --map", opt);
 	*have = true;
@@ -260,7 +274,7 @@ static void defaults(struct ras_options *o)
 int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_t errlen)
 {
 	struct option longopts[NOPTS + 1];
-	bool have_source = false, tempo_set = false;
+	bool have_source = false, tempo_set = false, meter_set = false;
 	int ret = 0, c, idx;
 
 	defaults(o);
@@ -286,7 +300,15 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 				   argv[1]);
 	o->command = idx;
 
-	optind = 2;
+	/*
+	 * Options follow the command: scan argv + 1, whose [0] (the command)
+	 * getopt skips like a program name. optind = 0, not 1, makes glibc
+	 * reset all of its state, so that a second call (tests, or any
+	 * caller parsing twice) does not resume inside the last vector.
+	 */
+	argc--;
+	argv++;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hV", longopts, &idx)) != -1) {
 		const char *a = optarg;
@@ -296,6 +318,15 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 			c = OPT_HELP;
 		if (c == 'V')
 			c = OPT_VERSION;
+		if (c == '?' && optopt > 0 && optopt < 256)
+			return usage_error(err, errlen, "unknown option '-%c'; try --help", optopt);
+		if (c == '?' && optopt >= 256) {
+			/* A known flag given "=value": getopt says '?' too. */
+			const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
+			return usage_error(err, errlen, "%.*s takes no value", eq ? (int)(eq - arg) :
+					   (int)strlen(arg), arg);
+		}
 		if (c == '?')
 			return usage_error(err, errlen, "unknown option '%s'; try --help", argv[optind - 1]);
 		if (c == ':')
@@ -351,6 +382,7 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 			const char *slash = strchr(a, '/');
 			char beats[32];
 
+			meter_set = true;
 			snprintf(beats, sizeof(beats), "%.*s", slash ? (int)(slash - a) : (int)strlen(a), a);
 			ret = integer("--meter BEATS", beats, 1, RAS_METER_MAX, &o->beats, err, errlen);
 			if (!ret && slash)
@@ -496,11 +528,21 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 			return usage_error(err, errlen, "--step MAX_BPM: %g is on the wrong side of --tempo %g",
 					   o->step[2], o->tempo);
 	}
+	/* A map sets meter and pattern on each of its lines (klick's format);
+	 * --meter or --pattern would be silently ignored, so refuse them. */
+	if (o->source == RAS_SOURCE_MAP && meter_set)
+		return usage_error(err, errlen, "--meter: not with --map (the map gives the meter on each line)");
+	if (o->source == RAS_SOURCE_MAP && *o->pattern)
+		return usage_error(err, errlen, "--pattern: not with --map (the map gives patterns on its lines)");
 	if (*o->pattern && (int)strlen(o->pattern) != o->beats)
 		return usage_error(err, errlen, "--pattern: '%s' has %zu beats but the meter has %d",
 				   o->pattern, strlen(o->pattern), o->beats);
 	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out)
 		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE) is required");
+	/* Only a name check: an unknown extension is a usage error, found
+	 * before any work is done. */
+	if (o->out && !ras_audiofile_format(o->out))
+		return usage_error(err, errlen, "--out: '%s' is not .wav, .flac, .ogg or .aiff", o->out);
 	if (o->no_connect && o->connect[0])
 		return usage_error(err, errlen, "--no-connect: conflicts with --connect");
 	return 0;

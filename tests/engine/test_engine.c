@@ -489,10 +489,30 @@ static void test_done_and_config(void)
 		ras_engine_process(e, l, r, 512);
 		frames += 512;
 	}
-	/* Last beat at 1.5 s plus a 120 ms woodblock: done in the block after. */
+	/* Four beats at 120 end at 2.0 s; the last woodblock (1.5 s + 120 ms)
+	 * is out before then: done in the block that reaches 2.0 s. */
 	CU_ASSERT(ras_engine_done(e));
-	CU_ASSERT(frames >= 72000 + snd->frames && frames <= 72000 + snd->frames + 1024);
+	CU_ASSERT(frames >= 96000 && frames < 96000 + 512);
 	ras_engine_free(e);
+
+	/* A tail longer than the last beat: done when the tail is out. */
+	{
+		static float longs[48000];
+		struct ras_sound *ls;
+
+		for (int i = 0; i < 48000; i++)
+			longs[i] = 0.01f;
+		ls = ras_sound_from(longs, 48000, 48000);
+		s = ras_schedule_new(2);
+		ras_schedule_add_const(s, &m, 240, 4, -1);	/* ends at 1 s, last onset 0.75 s */
+		e = engine_with(s, 48000, ls, NULL);
+		ras_engine_send(e, &start);
+		for (frames = 0; !ras_engine_done(e) && frames < 48000 * 10; frames += 512)
+			ras_engine_process(e, l, r, 512);
+		CU_ASSERT(frames >= 36000 + 48000 && frames < 36000 + 48000 + 512);
+		ras_engine_free(e);
+		ras_sound_free(ls);
+	}
 
 	/* Bad configurations are refused and the schedule is freed (valgrind checks). */
 	ras_engine_config_default(&cfg);
