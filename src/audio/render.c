@@ -127,14 +127,20 @@ int ras_audiofile_write(const char *path, const float *frames, uint32_t n, int c
 	return ras_audiofile_commit(f, err, errlen);
 }
 
+/* Frames gathered before each write: the process block is often small, and
+ * one write per block made the renderer spend most of its time in the kernel. */
+#define WRITE_CHUNK 16384
+
 int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t frames,
 		   uint32_t block, ras_beat_fn fn, void *ctx, char *err, size_t errlen)
 {
+	const uint32_t chunk = block > WRITE_CHUNK ? block : WRITE_CHUNK;
 	float *l = malloc(block * sizeof(float)), *r = malloc(block * sizeof(float));
-	float *lr = malloc(2 * block * sizeof(float));
+	float *lr = malloc(2 * (size_t)chunk * sizeof(float));
 	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
 	struct ras_beat beat;
 	int64_t done = 0;
+	uint32_t fill = 0;
 	int ret = 0;
 
 	if (!l || !r || !lr) {
@@ -153,6 +159,11 @@ int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t fram
 		}
 		if (frames >= 0 && frames - done < n)
 			n = (uint32_t)(frames - done);
+		if (out && fill + n > chunk) {
+			if ((ret = ras_audiofile_append(out, lr, fill, err, errlen)))
+				goto out;
+			fill = 0;
+		}
 		ras_engine_process(e, l, r, n);
 		while (ras_engine_next_beat(e, &beat)) {
 			if (fn && (ret = fn(&beat, ctx)) != 0) {
@@ -162,14 +173,15 @@ int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t fram
 		}
 		if (out) {
 			for (uint32_t i = 0; i < n; i++) {
-				lr[2 * i] = l[i];
-				lr[2 * i + 1] = r[i];
+				lr[2 * (fill + i)] = l[i];
+				lr[2 * (fill + i) + 1] = r[i];
 			}
-			if ((ret = ras_audiofile_append(out, lr, n, err, errlen)))
-				goto out;
+			fill += n;
 		}
 		done += n;
 	}
+	if (out && fill)
+		ret = ras_audiofile_append(out, lr, fill, err, errlen);
 out:
 	free(l);
 	free(r);

@@ -16,8 +16,12 @@ static float block_peak(const float *l, const float *r, uint32_t n, bool *finite
 {
 	float peak = 0, nan = 0;
 
+	/* Plain comparisons: fmaxf's NaN rules keep it a library call. */
 	for (uint32_t i = 0; i < n; i++) {
-		peak = fmaxf(peak, fmaxf(fabsf(l[i]), fabsf(r[i])));
+		float a = fabsf(l[i]), b = fabsf(r[i]);
+
+		peak = a > peak ? a : peak;
+		peak = b > peak ? b : peak;
 		nan += (l[i] - l[i]) + (r[i] - r[i]);
 	}
 	*finite = nan == 0;
