@@ -28,6 +28,8 @@
 #endif
 
 #define ERRLEN 1024
+/* play gives up when the JACK server runs no cycle for this long. */
+#define STALL_SECONDS 3
 
 /* The demo session: a warm-up, a ramp, a hold and RAS fading, ~1 min. */
 static const char demo_map[] =
@@ -211,10 +213,18 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 	catch_signals();
 	ret = ras_render_run(s.engine, af, frames, o->block, log ? ras_beatlog_beat_fn : NULL, log,
 			     err, sizeof(err));
-	if (!ret && af)
-		ret = ras_audiofile_commit(af, err, sizeof(err)), af = NULL;
-	if (!ret && log)
-		ret = ras_beatlog_commit(log, err, sizeof(err)), log = NULL;
+	if (!ret && af) {
+		ret = ras_audiofile_commit(af, err, sizeof(err));
+		af = NULL;
+	}
+	if (!ret && log) {
+		ret = ras_beatlog_commit(log, err, sizeof(err));
+		log = NULL;
+		/* Both files or neither: a failed render leaves no output,
+		 * not an audio file without its beat list. */
+		if (ret && out)
+			unlink(out);
+	}
 	ras_audiofile_abort(af);
 	ras_beatlog_abort(log);
 	if (ret) {
@@ -251,8 +261,10 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	struct session s;
 	double rate = ras_jack_rate(jack);
 	int64_t limit = o->duration >= 0 ? llround(o->duration * rate) : -1, beats = 0;
+	int64_t seen = -1;
 	uint32_t start;
-	bool said_start = false, lost = false;
+	bool said_start = false, lost = false, stalled = false;
+	struct timespec quiet_since;
 	int ret = 0;
 
 	if (session_new(&s, o, rate, map_text, err, sizeof(err))) {
@@ -276,11 +288,29 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			ras_jack_name(jack), rate, ras_jack_buffer_size(jack), ras_jack_latency(jack),
 			1000.0 * ras_jack_latency(jack) / rate,
 			limit < 0 && s.endless ? "; Ctrl-C stops" : "");
+	clock_gettime(CLOCK_MONOTONIC, &quiet_since);
 	while (!stop_signal) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		struct timespec ts = { 0, 10 * 1000 * 1000 }, now;
+		int64_t frame = ras_engine_frame(s.engine);
 
 		if (ras_jack_lost(jack, why, sizeof(why))) {
 			lost = true;
+			break;
+		}
+		/*
+		 * Watchdog: a server can vanish without telling its clients
+		 * (PipeWire 0.3.65's libjack calls no shutdown callback), and
+		 * then no cycle ever comes. Started engine frames move every cycle.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (frame != seen) {
+			seen = frame;
+			quiet_since = now;
+		} else if ((now.tv_sec - quiet_since.tv_sec) * 1000000000LL +
+			   (now.tv_nsec - quiet_since.tv_nsec) >= STALL_SECONDS * 1000000000LL) {
+			snprintf(why, sizeof(why), "no process cycle for %d s (server gone or hung)",
+				 STALL_SECONDS);
+			lost = stalled = true;
 			break;
 		}
 		if (!said_start && ras_jack_start_frame(jack, &start)) {
@@ -298,13 +328,16 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			break;
 		nanosleep(&ts, NULL);
 	}
-	ras_jack_stop(jack);
+	/* A hung server would block jack_deactivate for ever: leave it to exit. */
+	if (!stalled)
+		ras_jack_stop(jack);
 	drain_beats(s.engine, log, &beats);
 	if (log && (ret = ras_beatlog_commit(log, err, sizeof(err)) ? 1 : ret))
 		fprintf(stderr, "rasbeat: %s\n", err);
 	if (lost)
-		fprintf(stderr, "rasbeat: JACK server shut down: %s; stopped after %.1f s, %lld beats\n",
-			why, (double)ras_engine_frame(s.engine) / rate, (long long)beats);
+		fprintf(stderr, "rasbeat: JACK server %s: %s; stopped after %.1f s, %lld beats\n",
+			stalled ? "lost" : "shut down", why,
+			(double)ras_engine_frame(s.engine) / rate, (long long)beats);
 	else if (!o->quiet)
 		fprintf(stderr, "rasbeat: %s after %.1f s: %lld beats, %llu xruns%s%s\n",
 			stop_signal ? "stopped by signal" : "finished",
@@ -314,6 +347,8 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	if (ras_engine_dropped(s.engine))
 		fprintf(stderr, "rasbeat: %llu beats not logged (reader too slow)\n",
 			(unsigned long long)ras_engine_dropped(s.engine));
+	if (stalled)
+		return 1;	/* the client may still run: keep the engine it calls */
 	ras_jack_close(jack);
 	session_free(&s);
 	return lost ? 1 : ret;
@@ -324,7 +359,8 @@ static int make_dirs(const char *path, char *err, size_t errlen)
 	char buf[4096];
 
 	if (strlen(path) >= sizeof(buf)) {
-		snprintf(err, errlen, "%s: path too long", path);
+		/* Only its start: the whole path would not fit the message. */
+		snprintf(err, errlen, "%.64s...: path too long (%zu bytes)", path, strlen(path));
 		return -1;
 	}
 	strcpy(buf, path);
@@ -355,6 +391,7 @@ static int run_demo(struct ras_options *o)
 	if (!o->sound[RAS_PART_NORMAL])
 		o->sound[RAS_PART_NORMAL] = "woodblock";
 	o->countin = 1;
+	catch_signals();
 	jack = ras_jack_open(o->client_name, o->server, err, sizeof(err));
 	if (jack) {
 		fprintf(stderr, "rasbeat: demo through JACK: a 1-bar count-in, 90 bpm, a ramp to 110, then fading out\n");
@@ -429,7 +466,11 @@ int main(int argc, char **argv)
 	case RAS_RUN_RENDER:
 		return run_render(&o, NULL, o.out, o.beats_out);
 	case RAS_RUN_PLAY: {
-		struct ras_jack *jack = ras_jack_open(o.client_name, o.server, err, sizeof(err));
+		struct ras_jack *jack;
+
+		/* Before connecting: a stop asked for meanwhile is a clean stop. */
+		catch_signals();
+		jack = ras_jack_open(o.client_name, o.server, err, sizeof(err));
 
 		if (!jack)
 			return fail(NULL, err);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rasbeat/jackout.h"
 
@@ -141,6 +142,7 @@ int ras_jack_start(struct ras_jack *j, struct ras_engine *e, const char *const c
 {
 	static const char *const names[2] = { "out_L", "out_R" };
 	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
+	bool linked = false;
 	int ret = 0;
 
 	j->engine = e;
@@ -169,6 +171,7 @@ int ras_jack_start(struct ras_jack *j, struct ras_engine *e, const char *const c
 		for (int i = 0; i < 2 && !ret; i++)
 			if (connect[i])
 				ret = connect_port(j, i, connect[i], err, errlen);
+		linked = true;
 	} else if (!no_connect) {
 		const char **ports = jack_get_ports(j->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
 						    JackPortIsPhysical | JackPortIsInput);
@@ -176,10 +179,20 @@ int ras_jack_start(struct ras_jack *j, struct ras_engine *e, const char *const c
 		/* No physical outputs is not an error: the user may patch by hand. */
 		for (int i = 0; ports && ports[0] && i < 2 && !ret; i++)
 			ret = connect_port(j, i, ports[1] ? ports[i] : ports[0], err, errlen);
+		linked = ports && ports[0];
 		jack_free(ports);
 	}
 	if (ret)
 		return ret;
+	/*
+	 * A connection enters the graph only at the next cycle and port latencies
+	 * follow asynchronously, so reading now could give 0. Wait for it
+	 * (jack_port_connected waits out a pending graph change), then recompute.
+	 */
+	for (int i = 0; linked && i < 250 && !jack_port_connected(j->port[0]) &&
+			!jack_port_connected(j->port[1]); i++)
+		nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
+	jack_recompute_total_latencies(j->client);
 	on_latency(JackPlaybackLatency, j);
 	/* Beats start only now, so the first one is not lost to an unconnected port. */
 	if (ras_engine_send(e, &start)) {
