@@ -26,6 +26,9 @@ void test_pipewire_register(void);
 void test_beatlog_register(void);
 void test_cli_register(void);
 void test_main_register(void);
+void test_evemu_register(void);
+void test_gait_register(void);
+void test_steplog_register(void);
 
 static char tmpdir[256];
 
@@ -181,6 +184,9 @@ int main(int argc, char **argv)
 	test_beatlog_register();
 	test_cli_register();
 	test_main_register();
+	test_evemu_register();
+	test_gait_register();
+	test_steplog_register();
 	test_jack_register();
 	test_pipewire_register();
 
