@@ -62,7 +62,7 @@ $(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/librasbeat.a
 
 # The tests need programs as well as libraries (jackd, a comma locale):
 # install-deps is a quick no-op once everything is there.
-check: install-deps
+check: install-deps $(BUILD)/jackcap $(BUILD)/jackclock
 	$(MAKE) $(BUILD)/run_tests all
 	$(BUILD)/run_tests
 
@@ -86,3 +86,66 @@ install: all
 
 clean:
 	rm -rf build rasbeat cues/*.wav cues/*.flac cues/*.ogg cues/.stamp
+
+# PipeWire/JACK capture tool (tests)
+# jackcap records a JACK client's inputs to a file; jackclock tells which
+# system clock the server's time follows. libjack only, so under pw-jack they
+# run on PipeWire's JACK (tests/audio/test_pipewire.c finds them beside
+# $(BUILD)/run_tests).
+JACK_LIBS := $(shell pkg-config --libs jack 2>/dev/null)
+
+$(BUILD)/jackcap: tests/tools/jackcap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(JACK_LIBS)
+
+$(BUILD)/jackclock: tests/tools/jackclock.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(JACK_LIBS)
+
+# The pipewire suite runs them: build them with the test runner.
+$(BUILD)/run_tests: | $(BUILD)/jackcap $(BUILD)/jackclock
+
+# make check-evdev: real input devices in a qemu VM
+# tests/vm/run.sh boots Debian's stock kernel in qemu (TCG when KVM is not
+# usable) with a tiny initramfs holding busybox and tests/vm/vm_evdev, which
+# drives uinput devices through rasbeat's own reader. ~3 s a run after the
+# first. A skip (no qemu, no kernel, no network to fetch them) exits 77, so
+# make fails loudly; EVDEV_SKIP_OK=1 turns a skip into success.
+.PHONY: check-evdev
+$(BUILD)/src/sensor/evdev.o $(BUILD)/src/sensor/devices.o: src/sensor/evdev-priv.h
+
+$(BUILD)/vm_evdev: tests/vm/vm_evdev.c $(BUILD)/librasbeat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $^ -Wl,--as-needed $(LIBS) $(CUNIT_LIBS)
+
+check-evdev: $(BUILD)/vm_evdev
+	@scripts/install-deps --vm $(BUILD)/vm/kernel || \
+		echo "check-evdev: could not install the VM's packages (see above)" >&2
+	tests/vm/run.sh --build $(BUILD) $(BUILD)/vm_evdev
+
+# make eval: detector accuracy on ../shared/data
+# eval/convert turns each public gait record into an evemu recording plus
+# its ground truth under $(BUILD)/eval/rec (the data are read where they
+# sit, never copied into the tree); eval/evaluate replays them through
+# ras_detector and scores them against the targets (BENCHMARKS.md,
+# "Detector accuracy"). EVAL_STRICT=1 makes a missed target fail.
+EVAL_DATA ?= ../shared/data
+EVAL_OUT := $(BUILD)/eval/rec
+
+$(BUILD)/eval/convert: eval/convert.c $(BUILD)/librasbeat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/eval/evaluate: eval/evaluate.c $(BUILD)/librasbeat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: eval
+eval: $(BUILD)/eval/convert $(BUILD)/eval/evaluate
+	@if [ ! -d "$(EVAL_DATA)" ]; then \
+		echo "make eval: $(EVAL_DATA) is absent (the gait recordings sit beside the checkout as shared/data); nothing to evaluate."; \
+	else \
+		rm -rf $(EVAL_OUT) && \
+		$(BUILD)/eval/convert $(EVAL_DATA) $(EVAL_OUT) && \
+		$(BUILD)/eval/evaluate $(EVAL_OUT); \
+	fi
