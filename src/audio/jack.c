@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <jack/jack.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,28 +76,108 @@ static void silent_error(const char *msg)
 	(void)msg;	/* libjack's own chatter; rasbeat says what failed itself */
 }
 
+/* How long a server may take to answer before rasbeat gives up on it. */
+#define OPEN_TIMEOUT_S 10
+
+struct opener {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	bool done, abandoned;
+	const char *name, *server;
+	jack_options_t opts;
+	jack_status_t status;
+	jack_client_t *client;
+	char name_buf[128], server_buf[128];
+};
+
+/*
+ * jack_client_open can block for ever: PipeWire's libjack waits on a daemon
+ * that never answers (e.g. one configured without module-access). It runs in
+ * a thread of its own so that rasbeat can give up and say so.
+ */
+static void *open_thread(void *arg)
+{
+	struct opener *op = arg;
+	jack_client_t *c = jack_client_open(op->name, op->opts, &op->status, op->server);
+	bool abandoned;
+
+	pthread_mutex_lock(&op->lock);
+	op->client = c;
+	op->done = true;
+	abandoned = op->abandoned;
+	pthread_cond_signal(&op->done_cond);
+	pthread_mutex_unlock(&op->lock);
+	if (abandoned) {
+		/* Nobody waits any more: whoever is last frees. */
+		if (c)
+			jack_client_close(c);
+		free(op);
+	}
+	return NULL;
+}
+
 struct ras_jack *ras_jack_open(const char *client_name, const char *server,
 			       char *err, size_t errlen)
 {
-	jack_options_t opts = JackNoStartServer | (server ? JackServerName : 0);
-	jack_status_t status;
 	struct ras_jack *j = calloc(1, sizeof(*j));
+	struct opener *op = calloc(1, sizeof(*op));
+	struct timespec deadline;
+	pthread_t thread;
+	bool done;
+	int rc = 0;
 
-	if (!j) {
+	if (!j || !op) {
 		snprintf(err, errlen, "out of memory");
+		free(j);
+		free(op);
 		return NULL;
 	}
 	jack_set_error_function(silent_error);
 	jack_set_info_function(silent_error);
-	j->client = jack_client_open(client_name, opts, &status, server);
-	if (!j->client) {
-		snprintf(err, errlen, "no JACK server%s%s%s reachable (status 0x%x)%s",
-			 server ? " '" : "", server ? server : "", server ? "'" : "",
-			 (unsigned)status,
-			 status & JackServerFailed ? ": start jackd or PipeWire's JACK first" : "");
+	pthread_mutex_init(&op->lock, NULL);
+	pthread_cond_init(&op->done_cond, NULL);
+	snprintf(op->name_buf, sizeof(op->name_buf), "%s", client_name);
+	op->name = op->name_buf;
+	if (server) {
+		snprintf(op->server_buf, sizeof(op->server_buf), "%s", server);
+		op->server = op->server_buf;
+	}
+	op->opts = JackNoStartServer | (server ? JackServerName : 0);
+	if (pthread_create(&thread, NULL, open_thread, op)) {
+		snprintf(err, errlen, "cannot start a thread");
+		free(j);
+		free(op);
+		return NULL;
+	}
+	pthread_detach(thread);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += OPEN_TIMEOUT_S;
+	pthread_mutex_lock(&op->lock);
+	while (!op->done && rc == 0)
+		rc = pthread_cond_timedwait(&op->done_cond, &op->lock, &deadline);
+	done = op->done;
+	if (!done)
+		op->abandoned = true;
+	pthread_mutex_unlock(&op->lock);
+	if (!done) {
+		snprintf(err, errlen, "the JACK server%s%s%s did not answer within %d s "
+			 "(a PipeWire daemon without module-access, or a hung jackd?)",
+			 server ? " '" : "", server ? server : "", server ? "'" : "", OPEN_TIMEOUT_S);
 		free(j);
 		return NULL;
 	}
+	j->client = op->client;
+	if (!j->client) {
+		snprintf(err, errlen, "no JACK server%s%s%s reachable (status 0x%x)%s",
+			 server ? " '" : "", server ? server : "", server ? "'" : "",
+			 (unsigned)op->status,
+			 op->status & JackServerFailed ? ": start jackd or PipeWire's JACK first" : "");
+		free(j);
+		j = NULL;
+	}
+	pthread_mutex_destroy(&op->lock);
+	pthread_cond_destroy(&op->done_cond);
+	free(op);
 	return j;
 }
 

@@ -292,6 +292,10 @@ static void pw_stop(struct pw *pw)
 	pw->pid = 0;
 }
 
+/* Leave module-access out of the next daemon's config: it then accepts
+ * connections but never answers a JACK client. */
+static bool pw_mute;
+
 /* Start a private daemon; false with the reason on stderr. */
 static bool pw_start(struct pw *pw)
 {
@@ -315,7 +319,15 @@ static bool pw_start(struct pw *pw)
 	}
 	snprintf(conf, sizeof(conf), "%s", in_dir(pw, "pipewire.conf"));
 	f = fopen(conf, "w");
-	if (!f || fputs(pw_conf, f) < 0 || fclose(f)) {
+	if (f && pw_mute) {
+		const char *cut = strstr(pw_conf, "    { name = libpipewire-module-access }\n");
+		const char *rest = strchr(cut, '\n') + 1;
+
+		fprintf(f, "%.*s%s", (int)(cut - pw_conf), pw_conf, rest);
+	} else if (f) {
+		fputs(pw_conf, f);
+	}
+	if (!f || ferror(f) || fclose(f)) {
 		fprintf(stderr, "\ntest_pipewire: cannot write %s\n", conf);
 		return false;
 	}
@@ -846,10 +858,49 @@ out:
 	reap_all();
 }
 
+/* A daemon that never answers: rasbeat gives up with a message, no hang. */
+static void test_no_answer(void)
+{
+	char *argv[] = { "pw-jack", TEST_RASBEAT, "play", "--tempo", "96", "--duration", "2",
+			 "--no-connect", NULL };
+	char log[700], out[4096];
+	struct pw pw;
+	pid_t pid;
+	double t0;
+	int status;
+
+	pw_mute = true;
+	if (!pw_start(&pw)) {
+		pw_mute = false;
+		CU_FAIL("a private PipeWire daemon starts");
+		return;
+	}
+	pw_mute = false;
+	snprintf(log, sizeof(log), "%s", in_dir(&pw, "rasbeat.log"));
+	t0 = now();
+	pid = spawn(&pw, log, argv, false);
+	status = wait_exit(pid, 20);
+	slurp(log, out, sizeof(out));
+	if (status == -1) {
+		fprintf(stderr, "\ntest_pipewire: rasbeat still waits 20 s on a daemon that does not "
+			"answer; it said:\n%s\n", out);
+		CU_FAIL("rasbeat gives up on a server that does not answer");
+	} else {
+		pid = 0;
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+		CU_ASSERT(now() - t0 < 15);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "did not answer within 10 s"));
+	}
+	stop(pid);
+	pw_stop(&pw);
+	reap_all();
+}
+
 void test_pipewire_register(void)
 {
 	TEST_SUITE("pipewire",
 		   { "play into a capture client, exact onsets", test_play_capture },
 		   { "daemon killed mid-session: exit 1, not a hang", test_daemon_killed },
-		   { "JACK time is CLOCK_MONOTONIC", test_clock });
+		   { "JACK time is CLOCK_MONOTONIC", test_clock },
+		   { "a daemon that never answers: exit 1 after 10 s", test_no_answer });
 }
