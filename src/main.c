@@ -6,6 +6,8 @@
  * -> JACK client or offline render, with the beat list beside them.
  */
 #include <errno.h>
+#include <libevdev/libevdev.h>
+#include <linux/input.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,10 +19,17 @@
 
 #include "rasbeat/beatlog.h"
 #include "rasbeat/cli.h"
+#include "rasbeat/clocksync.h"
 #include "rasbeat/cuefile.h"
+#include "rasbeat/detect.h"
+#include "rasbeat/evemu.h"
+#include "rasbeat/gait.h"
 #include "rasbeat/engine.h"
+#include "rasbeat/evdev.h"
 #include "rasbeat/jackout.h"
 #include "rasbeat/render.h"
+#include "rasbeat/steplog.h"
+#include "rasbeat/stepsource.h"
 #include "rasbeat/tempomap.h"
 
 #ifndef RASBEAT_VERSION
@@ -253,11 +262,119 @@ static int drain_beats(struct ras_engine *e, struct ras_beatlog *log, int64_t *c
 	return ret;
 }
 
+/* A key or axis by name (KEY_A, BTN_0, ABS_X) or number; 2 with a message if unknown. */
+static int event_code(const char *opt, const char *spec, unsigned type, int *code)
+{
+	char *end;
+	long v = strtol(spec, &end, 0);
+
+	if (*spec && !*end && v >= 0 && v <= libevdev_event_type_get_max(type)) {
+		*code = (int)v;
+		return 0;
+	}
+	*code = libevdev_event_code_from_name(type, spec);
+	if (*code >= 0)
+		return 0;
+	fprintf(stderr, "rasbeat: --%s: '%s' is not %s (e.g. %s, or a number up to %d)\n", opt, spec,
+		type == EV_KEY ? "a key or button" : "an absolute axis",
+		type == EV_KEY ? "KEY_A or BTN_0" : "ABS_X", libevdev_event_type_get_max(type));
+	return 2;
+}
+
+static void print_summary(const struct ras_gait_summary *g)
+{
+	static const char side[] = { 'L', 'R' };
+
+	printf("steps: %zu over %.1f s\n", g->steps, g->duration_s);
+	if (g->steps < 2)
+		return;
+	printf("cadence: %.1f steps/min\n", g->cadence_spm);
+	printf("step time: %.3f s (CV %.1f %%)\n", g->step_mean_s, g->step_cv_pct);
+	for (int f = 0; f < 2; f++) {
+		if (g->strides[f])
+			printf("stride time %c: %.3f s (CV %.1f %%, %zu strides)\n", side[f],
+			       g->stride_mean_s[f], g->stride_cv_pct[f], g->strides[f]);
+		else
+			printf("stride time %c: none\n", side[f]);
+	}
+	if (isnan(g->asymmetry_pct))
+		printf("asymmetry: n/a (feet unknown)\n");
+	else
+		printf("asymmetry: %.1f %% (2|L-R|/(L+R) of step times)\n", g->asymmetry_pct);
+}
+
+/* The detector settings from the options; 2 (usage) with a message. */
+static int detect_config(const struct ras_options *o, struct ras_detect_config *cfg)
+{
+	enum ras_sensor_kind kind;
+	unsigned type;
+
+	ras_sensor_kind_from_name(o->sensor, &kind);
+	ras_detect_config_default(cfg, kind);
+	type = kind == RAS_SENSOR_FORCE ? EV_ABS : EV_KEY;
+	if (o->left_code && event_code("left-code", o->left_code, type, &cfg->left_code))
+		return 2;
+	if (o->right_code && event_code("right-code", o->right_code, type, &cfg->right_code))
+		return 2;
+	if (o->lockout >= 0)
+		cfg->lockout_s = o->lockout;
+	if (o->debounce >= 0)
+		cfg->debounce_s = o->debounce;
+	return 0;
+}
+
+/* A growing list of steps. */
+struct steps {
+	struct ras_step *v;
+	size_t n, cap;
+};
+
+static int steps_add(struct steps *st, const struct ras_step *s, size_t n)
+{
+	if (st->n + n > st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 1024;
+		struct ras_step *v;
+
+		while (cap < st->n + n)
+			cap *= 2;
+		v = realloc(st->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		st->v = v;
+		st->cap = cap;
+	}
+	memcpy(st->v + st->n, s, n * sizeof(*s));
+	st->n += n;
+	return 0;
+}
+
+/* Live event times to the session clock: MONOTONIC -> JACK frame -> engine frame. */
+struct play_clock {
+	struct ras_clocksync *cs;
+	struct ras_jack *jack;
+	double rate;
+};
+
+static bool mono_to_session(void *ctx, int64_t mono_ns, int64_t *session_ns)
+{
+	struct play_clock *pc = ctx;
+	uint32_t frame, start;
+
+	if (!ras_jack_start_frame(pc->jack, &start) ||
+	    !ras_clocksync_mono_to_frame(pc->cs, mono_ns, &frame))
+		return false;
+	*session_ns = llround(ras_frame_diff(frame, start) / pc->rate * 1e9);
+	return true;
+}
+
 static int run_play(const struct ras_options *o, const char *map_text, struct ras_jack *jack)
 {
 	const char *const connect[2] = { o->connect[0], o->connect[1] };
 	char err[ERRLEN], why[300];
 	struct ras_beatlog *log = NULL;
+	struct ras_stepsource *src = NULL;
+	struct play_clock pc = { .jack = jack };
+	struct steps steps = { 0 };
 	struct session s;
 	double rate = ras_jack_rate(jack);
 	int64_t limit = o->duration >= 0 ? llround(o->duration * rate) : -1, beats = 0;
@@ -271,8 +388,24 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		ras_jack_close(jack);
 		return fail(NULL, err);
 	}
+	if (o->input) {
+		struct ras_stepsource_config sc = { .input = o->input, .grab = o->grab };
+
+		if ((ret = detect_config(o, &sc.detect))) {
+			ras_jack_close(jack);
+			session_free(&s);
+			return ret;
+		}
+		src = ras_stepsource_open(&sc, err, sizeof(err));
+		if (!src) {
+			ras_jack_close(jack);
+			session_free(&s);
+			return fail(NULL, err);
+		}
+	}
 	if (o->beats_out && !(log = ras_beatlog_create(o->beats_out, err, sizeof(err)))) {
 		ras_jack_close(jack);
+		ras_stepsource_free(src);
 		session_free(&s);
 		return fail(NULL, err);
 	}
@@ -280,9 +413,24 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	if (ras_jack_start(jack, s.engine, connect, o->no_connect, err, sizeof(err))) {
 		ras_jack_close(jack);
 		ras_beatlog_abort(log);
+		ras_stepsource_free(src);
 		session_free(&s);
 		return fail("JACK", err);
 	}
+	if (src && !ras_stepsource_is_replay(src)) {
+		/* Measured, not assumed: jackd2 counts CLOCK_MONOTONIC_RAW,
+		 * PipeWire CLOCK_MONOTONIC, and evdev stamps CLOCK_MONOTONIC. */
+		pc.cs = ras_clocksync_new();
+		pc.rate = rate;
+		if (!pc.cs || ras_clocksync_jack_start(pc.cs, ras_jack_client(jack), true, 1000))
+			fprintf(stderr, "rasbeat: cannot measure the JACK clock: steps will not be placed\n");
+		else
+			ras_stepsource_set_clock(src, mono_to_session, &pc);
+	}
+	if (src && !o->quiet)
+		fprintf(stderr, "rasbeat: steps from %s '%s' (%s sensor)\n",
+			ras_stepsource_is_replay(src) ? "the recording of" : "device",
+			ras_stepsource_name(src), o->sensor);
 	if (!o->quiet)
 		fprintf(stderr, "rasbeat: playing as %s at %.0f Hz, %u frames a cycle, playback latency %u frames (%.1f ms)%s\n",
 			ras_jack_name(jack), rate, ras_jack_buffer_size(jack), ras_jack_latency(jack),
@@ -318,6 +466,16 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			if (!o->quiet)
 				fprintf(stderr, "rasbeat: engine frame 0 = JACK frame %u\n", start);
 		}
+		if (src) {
+			struct ras_step got[64];
+			int64_t now_ns = llround(ras_engine_frame(s.engine) / rate * 1e9);
+			int k = ras_stepsource_poll(src, now_ns, got, 64, stderr);
+
+			if (k > 0 && steps_add(&steps, got, (size_t)k) && !ret) {
+				fprintf(stderr, "rasbeat: out of memory for steps\n");
+				ret = 1;
+			}
+		}
 		if (drain_beats(s.engine, log, &beats) && !ret) {
 			fprintf(stderr, "rasbeat: %s: write failed; cues go on\n", o->beats_out);
 			ret = 1;
@@ -332,6 +490,25 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	if (!stalled)
 		ras_jack_stop(jack);
 	drain_beats(s.engine, log, &beats);
+	if (pc.cs) {
+		ras_clocksync_jack_stop(pc.cs);
+		ras_clocksync_free(pc.cs);
+	}
+	if (src) {
+		struct ras_gait_summary g;
+
+		if (o->steps_out && ras_steplog_write(o->steps_out, steps.v, steps.n, err, sizeof(err))) {
+			fprintf(stderr, "rasbeat: %s\n", err);
+			ret = 1;
+		}
+		if (ras_stepsource_unplaced(src))
+			fprintf(stderr, "rasbeat: %llu steps could not be placed on the session clock\n",
+				(unsigned long long)ras_stepsource_unplaced(src));
+		if (!o->quiet && ras_gait_summarize(steps.v, steps.n, &g) == 0)
+			print_summary(&g);
+		ras_stepsource_free(src);
+		free(steps.v);
+	}
 	if (log && (ret = ras_beatlog_commit(log, err, sizeof(err)) ? 1 : ret))
 		fprintf(stderr, "rasbeat: %s\n", err);
 	if (lost)
@@ -447,6 +624,99 @@ static int run_cues(const struct ras_options *o)
 	return 0;
 }
 
+static int run_analyze(const struct ras_options *o)
+{
+	char err[ERRLEN];
+	struct ras_detect_config cfg;
+	enum ras_sensor_kind kind;
+	struct ras_evemu *rec = NULL;
+	struct ras_detector *det = NULL;
+	struct ras_step *steps = NULL;
+	struct ras_gait_summary g;
+	const struct ras_input_event *ev;
+	size_t n = 0, cap = 0, count;
+	int ret;
+
+	if ((ret = detect_config(o, &cfg)))
+		return ret;
+	kind = cfg.kind;
+	ret = 1;
+	if (ras_evemu_load(o->input, &rec, err, sizeof(err)))
+		return fail(NULL, err);
+	if (!ras_detect_device_fits(ras_evemu_device(rec), kind)) {
+		fprintf(stderr, "rasbeat: %s: device '%s' has no %s for a %s sensor\n", o->input,
+			ras_evemu_device(rec)->name,
+			kind == RAS_SENSOR_FOOTSWITCH ? "keys or buttons" :
+			kind == RAS_SENSOR_FORCE ? "absolute axes" : "X, Y and Z axes",
+			ras_sensor_kind_name(kind));
+		goto out;
+	}
+	det = ras_detector_new(&cfg, ras_evemu_device(rec));
+	if (!det) {
+		fprintf(stderr, "rasbeat: %s: cannot set up the %s detector: %s\n", o->input,
+			ras_sensor_kind_name(kind), strerror(errno));
+		goto out;
+	}
+	ev = ras_evemu_events(rec);
+	count = ras_evemu_count(rec);
+	/* As fast as possible: the recording's own time axis is the clock. */
+	for (size_t i = 0; i <= count; i++) {
+		struct ras_step found[16];
+		int k;
+
+		if (n + 16 > cap) {
+			struct ras_step *grown = realloc(steps, (cap = cap ? 2 * cap : 1024) * sizeof(*steps));
+
+			if (!grown) {
+				fprintf(stderr, "rasbeat: out of memory\n");
+				goto out;
+			}
+			steps = grown;
+		}
+		k = i < count ? ras_detector_feed(det, &ev[i], found, 16) : ras_detector_flush(det, found, 16);
+		memcpy(steps + n, found, (size_t)k * sizeof(*found));
+		n += (size_t)k;
+	}
+	if (ras_gait_summarize(steps, n, &g)) {
+		fprintf(stderr, "rasbeat: %s: the detector gave steps out of order\n", o->input);
+		goto out;
+	}
+	if (o->steps_out && ras_steplog_write(o->steps_out, steps, n, err, sizeof(err))) {
+		fail(NULL, err);
+		goto out;
+	}
+	if (!o->quiet)
+		printf("%s: '%s', %s sensor, %zu events\n", o->input, ras_evemu_device(rec)->name,
+		       ras_sensor_kind_name(kind), count);
+	print_summary(&g);
+	ret = 0;
+out:
+	free(steps);
+	ras_detector_free(det);
+	ras_evemu_free(rec);
+	return ret;
+}
+
+static int run_record(const struct ras_options *o)
+{
+	char err[ERRLEN], path[RAS_EVDEV_PATH_MAX];
+	long n;
+
+	if (ras_evdev_resolve(o->input, -1, NULL, path, sizeof(path), err, sizeof(err)))
+		return fail(NULL, err);
+	catch_signals();
+	if (!o->quiet)
+		fprintf(stderr, "rasbeat: recording %s to %s%s\n", path, o->out,
+			o->duration >= 0 ? "" : "; Ctrl-C stops");
+	n = ras_evdev_record(path, o->out, o->duration, &stop_signal, o->quiet ? NULL : stderr, err,
+			     sizeof(err));
+	if (n < 0)
+		return fail(NULL, err);
+	if (!o->quiet)
+		fprintf(stderr, "rasbeat: %ld events in %s\n", n, o->out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char err[ERRLEN];
@@ -480,6 +750,12 @@ int main(int argc, char **argv)
 		return run_demo(&o);
 	case RAS_RUN_CUES:
 		return run_cues(&o);
+	case RAS_RUN_ANALYZE:
+		return run_analyze(&o);
+	case RAS_RUN_DEVICES:
+		return ras_evdev_print_devices(stdout, NULL) < 0;
+	case RAS_RUN_RECORD:
+		return run_record(&o);
 	}
 	return 2;
 }

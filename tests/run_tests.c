@@ -26,9 +26,13 @@ void test_pipewire_register(void);
 void test_beatlog_register(void);
 void test_cli_register(void);
 void test_main_register(void);
+void test_detect_register(void);
+void test_evdev_register(void);
+void test_clocksync_register(void);
 void test_evemu_register(void);
 void test_gait_register(void);
 void test_steplog_register(void);
+void test_stepsource_register(void);
 
 static char tmpdir[256];
 
@@ -184,9 +188,13 @@ int main(int argc, char **argv)
 	test_beatlog_register();
 	test_cli_register();
 	test_main_register();
+	test_detect_register();
+	test_evdev_register();
+	test_clocksync_register();
 	test_evemu_register();
 	test_gait_register();
 	test_steplog_register();
+	test_stepsource_register();
 	test_jack_register();
 	test_pipewire_register();
 

@@ -353,9 +353,50 @@ static void test_render_map_to_end(void)
 	CU_ASSERT_EQUAL(extra_entries(dir, "g.wav", NULL), 0);
 }
 
+/* analyze on a recording: summary on stdout, steps.csv rows; errors name the file. */
+static void test_analyze(void)
+{
+	char dir[PATHLEN], csv[PATHLEN], bad[PATHLEN];
+	FILE *f;
+	char line[256];
+	int rows = 0;
+
+	fresh_dir(dir, "analyze");
+	path_in(csv, dir, "steps.csv");
+	CU_ASSERT_EQUAL(RUN("analyze", "--sensor", "footswitch", "--input",
+			    "tests/sensor/data/footswitch.evemu", "--steps-out", csv), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "steps: 3 over 1.2 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "cadence: 96.0 steps/min"));
+	f = fopen(csv, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof(line), f));
+	CU_ASSERT_STRING_EQUAL(line, "time_s,foot,interval_s,stride_s\n");
+	while (fgets(line, sizeof(line), f))
+		rows++;
+	fclose(f);
+	CU_ASSERT_EQUAL(rows, 3);
+
+	/* A recording without keys cannot serve a footswitch. */
+	CU_ASSERT_EQUAL(RUN("analyze", "--sensor", "footswitch", "--input",
+			    "tests/sensor/data/accel.evemu"), 1);
+	assert_message("has no keys or buttons for a footswitch sensor");
+	/* A malformed recording: FILE:LINE, exit 1, no steps file. */
+	path_in(bad, dir, "bad.evemu");
+	CU_ASSERT_FATAL(write_text(bad, "# EVEMU 1.3\nN: x\nI: 0003 1 2 3\nE: 0.000001 0001\n"));
+	path_in(csv, dir, "none.csv");
+	CU_ASSERT_EQUAL(RUN("analyze", "--sensor", "footswitch", "--input", bad, "--steps-out", csv), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad.evemu:4:"));
+	CU_ASSERT_FALSE(exists(csv));
+	/* An unknown key name is a usage error naming it. */
+	CU_ASSERT_EQUAL(RUN("analyze", "--sensor", "footswitch", "--input",
+			    "tests/sensor/data/footswitch.evemu", "--left-code", "KEY_NOPE"), 2);
+	assert_message("KEY_NOPE");
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
+		   { "analyze a recording", test_analyze },
 		   { "--help", test_help },
 		   { "--version", test_version },
 		   { "usage errors exit 2", test_usage_errors },

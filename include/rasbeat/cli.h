@@ -20,6 +20,9 @@ enum ras_command {
 	RAS_RUN_RENDER,
 	RAS_RUN_DEMO,
 	RAS_RUN_CUES,
+	RAS_RUN_DEVICES,
+	RAS_RUN_RECORD,
+	RAS_RUN_ANALYZE,
 	RAS_RUN_HELP,
 	RAS_RUN_VERSION,
 };
@@ -66,6 +69,14 @@ struct ras_options {
 	char *connect[2];
 	char connect_buf[512];
 	bool quiet;
+
+	/* sensors */
+	const char *input;		/* device path, name, vendor:product, or .evemu file */
+	const char *sensor;		/* footswitch, force, accel */
+	const char *steps_out;
+	const char *left_code, *right_code;	/* names (KEY_A, ABS_X) or numbers */
+	double lockout, debounce;	/* s; < 0: the detector's default */
+	bool grab;
 };
 
 /* 0; or 2 (usage error) with a message naming the option or field. */

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jack/jack.h>
+
 #include "rasbeat/engine.h"
 
 struct ras_jack;
@@ -47,6 +49,8 @@ bool ras_jack_lost(const struct ras_jack *j, char *why, size_t whylen);
 uint64_t ras_jack_xruns(const struct ras_jack *j);
 /* Playback latency of out_L in frames (max of the range). */
 uint32_t ras_jack_latency(const struct ras_jack *j);
+/* The client, for the clock measurements of clocksync.h. */
+jack_client_t *ras_jack_client(const struct ras_jack *j);
 /* JACK frame time at which engine frame 0 was played; false until known. */
 bool ras_jack_start_frame(const struct ras_jack *j, uint32_t *frame);
 

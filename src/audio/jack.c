@@ -201,6 +201,11 @@ uint32_t ras_jack_buffer_size(const struct ras_jack *j)
 	return jack_get_buffer_size(j->client);
 }
 
+jack_client_t *ras_jack_client(const struct ras_jack *j)
+{
+	return j->client;
+}
+
 const char *ras_jack_name(const struct ras_jack *j)
 {
 	return jack_get_client_name(j->client);

@@ -16,7 +16,8 @@ enum {
 	OPT_COUNTIN, OPT_GAP, OPT_FADE, OPT_ALTERNATE, OPT_FIRST_FOOT, OPT_PAN, OPT_SOUND,
 	OPT_ACCENT_SOUND, OPT_SUB_SOUND, OPT_COUNTIN_SOUND, OPT_GAIN, OPT_DURATION, OPT_RATE,
 	OPT_BLOCK, OPT_OUT, OPT_BEATS_OUT, OPT_OUT_DIR, OPT_CLIENT_NAME, OPT_SERVER,
-	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION,
+	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_INPUT, OPT_SENSOR,
+	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
 };
 
 /* Which commands take an option. */
@@ -24,6 +25,9 @@ enum {
 #define R (1 << RAS_RUN_RENDER)
 #define D (1 << RAS_RUN_DEMO)
 #define C (1 << RAS_RUN_CUES)
+#define V (1 << RAS_RUN_DEVICES)
+#define REC (1 << RAS_RUN_RECORD)
+#define A (1 << RAS_RUN_ANALYZE)
 
 static const struct {
 	struct option opt;
@@ -47,19 +51,27 @@ static const struct {
 	{ { "sub-sound", required_argument, NULL, OPT_SUB_SOUND }, P | R },
 	{ { "count-in-sound", required_argument, NULL, OPT_COUNTIN_SOUND }, P | R },
 	{ { "gain", required_argument, NULL, OPT_GAIN }, P | R | D },
-	{ { "duration", required_argument, NULL, OPT_DURATION }, P | R | D },
+	{ { "duration", required_argument, NULL, OPT_DURATION }, P | R | D | REC },
 	{ { "rate", required_argument, NULL, OPT_RATE }, R | D | C },
 	{ { "block", required_argument, NULL, OPT_BLOCK }, R },
-	{ { "out", required_argument, NULL, OPT_OUT }, R },
+	{ { "out", required_argument, NULL, OPT_OUT }, R | REC },
 	{ { "beats-out", required_argument, NULL, OPT_BEATS_OUT }, P | R },
 	{ { "out-dir", required_argument, NULL, OPT_OUT_DIR }, D | C },
 	{ { "client-name", required_argument, NULL, OPT_CLIENT_NAME }, P | D },
 	{ { "server", required_argument, NULL, OPT_SERVER }, P | D },
 	{ { "no-connect", no_argument, NULL, OPT_NO_CONNECT }, P | D },
 	{ { "connect", required_argument, NULL, OPT_CONNECT }, P | D },
-	{ { "quiet", no_argument, NULL, OPT_QUIET }, P | R | D | C },
-	{ { "help", no_argument, NULL, OPT_HELP }, P | R | D | C },
-	{ { "version", no_argument, NULL, OPT_VERSION }, P | R | D | C },
+	{ { "input", required_argument, NULL, OPT_INPUT }, P | REC | A },
+	{ { "sensor", required_argument, NULL, OPT_SENSOR }, P | A },
+	{ { "steps-out", required_argument, NULL, OPT_STEPS_OUT }, P | A },
+	{ { "left-code", required_argument, NULL, OPT_LEFT_CODE }, P | A },
+	{ { "right-code", required_argument, NULL, OPT_RIGHT_CODE }, P | A },
+	{ { "lockout", required_argument, NULL, OPT_LOCKOUT }, P | A },
+	{ { "debounce", required_argument, NULL, OPT_DEBOUNCE }, P | A },
+	{ { "grab", no_argument, NULL, OPT_GRAB }, P },
+	{ { "quiet", no_argument, NULL, OPT_QUIET }, P | R | D | C | V | REC | A },
+	{ { "help", no_argument, NULL, OPT_HELP }, P | R | D | C | V | REC | A },
+	{ { "version", no_argument, NULL, OPT_VERSION }, P | R | D | C | V | REC | A },
 };
 
 #define NOPTS (sizeof(options) / sizeof(options[0]))
@@ -69,6 +81,9 @@ static const char *const command_names[] = {
 	[RAS_RUN_RENDER] = "render",
 	[RAS_RUN_DEMO] = "demo",
 	[RAS_RUN_CUES] = "cues",
+	[RAS_RUN_DEVICES] = "devices",
+	[RAS_RUN_RECORD] = "record",
+	[RAS_RUN_ANALYZE] = "analyze",
 };
 
 static const char *const part_names[RAS_PART_COUNT] = {
@@ -87,6 +102,9 @@ void ras_cli_usage(FILE *f)
 	      "  render   render cues to an audio file, offline\n"
 	      "  demo     a short demo session: JACK if a server runs, else a WAV file\n"
 	      "  cues     write the built-in cue sounds as WAV/FLAC/OGG files\n"
+	      "  devices  list input devices and the sensor kinds each can serve\n"
+	      "  record   record an input device to an evemu file\n"
+	      "  analyze  find the steps in an evemu recording, summarize the gait\n"
 	      "\n"
 	      "Tempo (one of; default --tempo 100):\n"
 	      "  --tempo BPM               constant tempo (1 to 600 beats per minute)\n"
@@ -117,6 +135,15 @@ void ras_cli_usage(FILE *f)
 	      "  --block FRAMES            (render) process block size, default 256\n"
 	      "  --client-name NAME  --server NAME  --no-connect  --connect PORT[,PORT]  (play)\n"
 	      "  --out-dir DIR             (demo, cues) where files go\n"
+	      "\n"
+	      "Sensors (play, record, analyze):\n"
+	      "  --input DEV|FILE.evemu    /dev/input/eventN, a name substring, vendor:product, a recording\n"
+	      "  --out FILE.evemu          (record) where the recording goes\n"
+	      "  --grab                    (play) take the device for rasbeat alone\n"
+	      "  --sensor KIND             (play, analyze) footswitch, force or accel\n"
+	      "  --steps-out FILE          steps CSV: time_s,foot,interval_s,stride_s\n"
+	      "  --left-code C --right-code C   keys (footswitch) or axes (force) per foot: KEY_A, ABS_X, 30\n"
+	      "  --lockout S --debounce S  footswitch/force: minimum step spacing per foot (0.25), contact time\n"
 	      "  --quiet  --help  --version\n"
 	      "\n"
 	      "Exit status: 0 done, 1 runtime error (files, JACK), 2 usage error.\n",
@@ -269,6 +296,8 @@ static void defaults(struct ras_options *o)
 	o->rate = 48000;
 	o->block = 256;
 	o->client_name = "rasbeat";
+	o->lockout = -1;
+	o->debounce = -1;
 }
 
 int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_t errlen)
@@ -283,7 +312,7 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 	memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
 
 	if (argc < 2)
-		return usage_error(err, errlen, "missing command (play, render, demo, cues); try --help");
+		return usage_error(err, errlen, "missing command (play, render, demo, cues, devices, record, analyze); try --help");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		o->command = RAS_RUN_HELP;
 		return 0;
@@ -292,11 +321,12 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		o->command = RAS_RUN_VERSION;
 		return 0;
 	}
-	for (idx = 0; idx <= RAS_RUN_CUES; idx++)
+	for (idx = 0; idx <= RAS_RUN_ANALYZE; idx++)
 		if (strcmp(argv[1], command_names[idx]) == 0)
 			break;
-	if (idx > RAS_RUN_CUES)
-		return usage_error(err, errlen, "unknown command '%s' (play, render, demo, cues); try --help",
+	if (idx > RAS_RUN_ANALYZE)
+		return usage_error(err, errlen,
+				   "unknown command '%s' (play, render, demo, cues, devices, record, analyze); try --help",
 				   argv[1]);
 	o->command = idx;
 
@@ -507,6 +537,35 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
+		case OPT_INPUT:
+			if (!*a)
+				ret = usage_error(err, errlen, "%s: empty", opt);
+			o->input = a;
+			break;
+		case OPT_SENSOR:
+			if (strcmp(a, "footswitch") && strcmp(a, "force") && strcmp(a, "accel"))
+				ret = usage_error(err, errlen, "%s: '%s' must be footswitch, force or accel",
+						  opt, a);
+			o->sensor = a;
+			break;
+		case OPT_STEPS_OUT:
+			o->steps_out = a;
+			break;
+		case OPT_LEFT_CODE:
+			o->left_code = a;
+			break;
+		case OPT_RIGHT_CODE:
+			o->right_code = a;
+			break;
+		case OPT_LOCKOUT:
+			ret = number(opt, a, 0, 5, &o->lockout, err, errlen);
+			break;
+		case OPT_DEBOUNCE:
+			ret = number(opt, a, 0, 1, &o->debounce, err, errlen);
+			break;
+		case OPT_GRAB:
+			o->grab = true;
+			break;
 		case OPT_HELP:
 			o->command = RAS_RUN_HELP;
 			return 0;
@@ -541,8 +600,26 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE) is required");
 	/* Only a name check: an unknown extension is a usage error, found
 	 * before any work is done. */
-	if (o->out && !ras_audiofile_format(o->out))
+	if (o->out && o->command != RAS_RUN_RECORD && !ras_audiofile_format(o->out))
 		return usage_error(err, errlen, "--out: '%s' is not .wav, .flac, .ogg or .aiff", o->out);
+	if ((o->command == RAS_RUN_RECORD || o->command == RAS_RUN_ANALYZE) && !o->input)
+		return usage_error(err, errlen, "%s: --input is required", command_names[o->command]);
+	if (o->command == RAS_RUN_RECORD && !o->out)
+		return usage_error(err, errlen, "record: --out FILE.evemu is required");
+	if ((o->left_code || o->right_code || o->lockout >= 0 || o->debounce >= 0) && o->sensor &&
+	    strcmp(o->sensor, "accel") == 0)
+		return usage_error(err, errlen, "--%s: not for the accel sensor (one stream, no feet)",
+				   o->left_code ? "left-code" : o->right_code ? "right-code" :
+				   o->lockout >= 0 ? "lockout" : "debounce");
+	if (o->command == RAS_RUN_ANALYZE && !o->sensor)
+		return usage_error(err, errlen, "analyze: --sensor footswitch|force|accel is required");
+	if (o->command == RAS_RUN_PLAY && (o->input || o->sensor || o->steps_out) &&
+	    !(o->input && o->sensor))
+		return usage_error(err, errlen, "play: sensors need both --input and --sensor");
+	if (o->command == RAS_RUN_ANALYZE && !strstr(o->input, ".evemu"))
+		return usage_error(err, errlen,
+				   "analyze: --input '%s' is not a .evemu recording (record a device first: "
+				   "rasbeat record --input DEV --out walk.evemu)", o->input);
 	if (o->no_connect && o->connect[0])
 		return usage_error(err, errlen, "--no-connect: conflicts with --connect");
 	return 0;

@@ -360,6 +360,21 @@ static const struct usage usage_errors[] = {
 	{ { "play", "--connect", "A," }, { "--connect" } },
 	{ { "play", "--connect", "A,B,C" }, { "--connect" } },
 	{ { "play", "--connect", "" }, { "--connect" } },
+	/* sensors */
+	{ { "analyze", "--input", "w.evemu" }, { "--sensor" } },
+	{ { "analyze", "--sensor", "force" }, { "--input" } },
+	{ { "analyze", "--sensor", "knee", "--input", "w.evemu" }, { "--sensor", "knee" } },
+	{ { "analyze", "--sensor", "force", "--input", "/dev/input/event3" }, { "evemu", "record" } },
+	{ { "analyze", "--sensor", "accel", "--input", "w.evemu", "--left-code", "KEY_A" },
+	  { "--left-code", "accel" } },
+	{ { "analyze", "--sensor", "force", "--input", "w.evemu", "--lockout", "-1" }, { "--lockout" } },
+	{ { "record", "--input", "foot" }, { "--out" } },
+	{ { "record", "--out", "w.evemu" }, { "--input" } },
+	{ { "record", "--input", "foot", "--out", "w.evemu", "--grab" }, { "--grab", "record" } },
+	{ { "play", "--input", "foot" }, { "--sensor" } },
+	{ { "play", "--steps-out", "s.csv" }, { "--input" } },
+	{ { "render", "--input", "x.evemu", "--out", "x.wav", "--duration", "1" }, { "--input", "render" } },
+	{ { "devices", "--tempo", "90" }, { "--tempo", "devices" } },
 	/* commands */
 	{ { "bogus" }, { "bogus" } },
 	{ { "--tempo", "96" }, { "--tempo", "command" } },
@@ -387,6 +402,29 @@ static void test_usage_errors(void)
 		CU_ASSERT(strncmp(err, "rasbeat", 7) != 0);
 		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	}
+}
+
+static void test_sensors(void)
+{
+	assert_ok(PARSE("analyze", "--sensor", "force", "--input", "walk.evemu", "--steps-out", "s.csv",
+			"--left-code", "ABS_Z", "--right-code", "5", "--lockout", "0.3"));
+	CU_ASSERT_EQUAL(o.command, RAS_RUN_ANALYZE);
+	CU_ASSERT_STRING_EQUAL(o.sensor, "force");
+	CU_ASSERT_STRING_EQUAL(o.input, "walk.evemu");
+	CU_ASSERT_STRING_EQUAL(o.steps_out, "s.csv");
+	CU_ASSERT_STRING_EQUAL(o.left_code, "ABS_Z");
+	CU_ASSERT_STRING_EQUAL(o.right_code, "5");
+	CU_ASSERT_DOUBLE_EQUAL(o.lockout, 0.3, 1e-12);
+	CU_ASSERT(o.debounce < 0);
+	assert_ok(PARSE("record", "--input", "1a86:e026", "--out", "w.evemu", "--duration", "60"));
+	CU_ASSERT_EQUAL(o.command, RAS_RUN_RECORD);
+	CU_ASSERT_STRING_EQUAL(o.out, "w.evemu");
+	assert_ok(PARSE("play", "--tempo", "100", "--input", "FootSwitch", "--sensor", "footswitch",
+			"--grab", "--debounce", "0.03"));
+	CU_ASSERT(o.grab);
+	CU_ASSERT_DOUBLE_EQUAL(o.debounce, 0.03, 1e-12);
+	assert_ok(PARSE("devices"));
+	CU_ASSERT_EQUAL(o.command, RAS_RUN_DEVICES);
 }
 
 static void test_no_command(void)
@@ -424,6 +462,7 @@ static void test_usage_text(void)
 void test_cli_register(void)
 {
 	TEST_SUITE("cli",
+		   { "sensor commands and options", test_sensors },
 		   { "play", test_play },
 		   { "play --map", test_map },
 		   { "render", test_render },
