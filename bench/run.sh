@@ -278,6 +278,12 @@ EOF
 The 24 h runs use up to $JOBS cores at once; the renders and the callback
 timing run alone. Other work on the machine shows up in the wall times.
 EOF
+	# Sections other tools own (make eval's "Detector accuracy") stay as they are.
+	if [ -f "$MD" ]; then
+		echo
+		awk '/^## / { keep = ($0 != "## How to run" && $0 != "## Results" &&
+			$0 != "## What is measured") } keep' "$MD"
+	fi
 } > "$MD.tmp.$$"
 mv "$MD.tmp.$$" "$MD"
 echo "bench: wrote $MD"
