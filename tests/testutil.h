@@ -39,6 +39,10 @@ const char *test_path(const char *name);
  */
 int test_run(char *const argv[], char *out, size_t outlen);
 
+/* CLOCK_MONOTONIC in seconds; sleep s seconds (through signals). */
+double test_now(void);
+void test_nap(double s);
+
 /* A one-frame unit impulse at `rate`: onsets show as single samples. */
 struct ras_sound *test_impulse(double rate);
 

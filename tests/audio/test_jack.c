@@ -84,22 +84,6 @@ static bool have_jackd(void)
 	return false;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void nap(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static pid_t spawn_jackd(const struct server *s, bool realtime)
 {
 	char *const rt[] = { "jackd", "-n", (char *)s->name, "-d", "dummy", "-r", "48000",
@@ -146,7 +130,7 @@ static bool is_started(pid_t pid)
 /* The jackd at pid answers under `name`: true; false when it died or 5 s passed. */
 static bool server_answers(const char *name, pid_t pid)
 {
-	double end = now() + 5;
+	double end = test_now() + 5;
 	int status;
 
 	do {
@@ -162,8 +146,8 @@ static bool server_answers(const char *name, pid_t pid)
 			forget_pid(pid);
 			return false;
 		}
-		nap(0.05);
-	} while (now() < end);
+		test_nap(0.05);
+	} while (test_now() < end);
 	return false;
 }
 
@@ -183,17 +167,17 @@ static void clean_shm(const char *name)
 static int stop_pid(pid_t pid, int sig)
 {
 	int status = -1;
-	double end = now() + 3;
+	double end = test_now() + 3;
 
 	kill(pid, sig);
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now() > end) {
+		if (test_now() > end) {
 			fprintf(stderr, "\ntest_jack: jackd %d ignored signal %d; SIGKILL\n", (int)pid, sig);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			break;
 		}
-		nap(0.02);
+		test_nap(0.02);
 	}
 	forget_pid(pid);
 	return status;
@@ -240,7 +224,7 @@ static void stop_all(void)
 
 		kill(pid, SIGTERM);
 		for (int i = 0; i < 150 && waitpid(pid, NULL, WNOHANG) == 0; i++)
-			nap(0.02);
+			test_nap(0.02);
 		if (waitpid(pid, NULL, WNOHANG) == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
@@ -417,8 +401,8 @@ static struct capture *cap_open(const char *server)
 	if (jack_activate(c->client))
 		goto fail;
 	/* Running: a few cycles recorded. */
-	for (double end = now() + 3; atomic_load(&c->cycles) < 8 && now() < end;)
-		nap(0.01);
+	for (double end = test_now() + 3; atomic_load(&c->cycles) < 8 && test_now() < end;)
+		test_nap(0.01);
 	if (atomic_load(&c->cycles) < 8)
 		goto fail;
 	return c;
@@ -450,7 +434,7 @@ static void run_rasbeat(char *const argv[], enum action act, double after, struc
 			int sig, double timeout, int want_status, struct run *r)
 {
 	static const char key[] = "engine frame 0 = JACK frame ";
-	double t0 = now(), t_start = 0, t_act = 0;
+	double t0 = test_now(), t_start = 0, t_act = 0;
 	int pfd[2], status;
 	pid_t pid;
 
@@ -499,16 +483,16 @@ static void run_rasbeat(char *const argv[], enum action act, double after, struc
 			if (k && strchr(k, '\n')) {
 				r->start = (uint32_t)strtoul(k + sizeof(key) - 1, NULL, 10);
 				r->have_start = true;
-				t_start = now();
+				t_start = test_now();
 			}
 		}
-		if (act != ACT_NONE && r->have_start && r->acted_at < 0 && now() - t_start >= after) {
-			t_act = now();
+		if (act != ACT_NONE && r->have_start && r->acted_at < 0 && test_now() - t_start >= after) {
+			t_act = test_now();
 			r->acted_at = t_act - t_start;
 			/* Only signalled here; stop_server reaps it afterwards. */
 			kill(act == ACT_TERM_RASBEAT ? pid : srv->pid, act == ACT_TERM_RASBEAT ? SIGTERM : sig);
 		}
-		if (now() - t0 > timeout) {
+		if (test_now() - t0 > timeout) {
 			r->timed_out = true;
 			kill(pid, SIGKILL);
 			break;
@@ -517,7 +501,7 @@ static void run_rasbeat(char *const argv[], enum action act, double after, struc
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
 	if (r->acted_at >= 0)
-		r->exited_after = now() - t_act;
+		r->exited_after = test_now() - t_act;
 	if (!r->timed_out && WIFEXITED(status))
 		r->status = WEXITSTATUS(status);
 	if (r->timed_out || r->status != want_status)
@@ -853,7 +837,7 @@ static size_t play_and_check(char **argv, const char *csv, enum action act, doub
 	c = cap_open(main_srv.name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	run_rasbeat(argv, act, after, NULL, 0, 20, 0, r);
-	nap(0.05);	/* a few more cycles of silence after the last cue */
+	test_nap(0.05);	/* a few more cycles of silence after the last cue */
 	n = check_grid(c, r, tick_time, sub, min_ticks, max_ticks, csv);
 	/* The playback latency rasbeat reports is capcli's, through the connection. */
 	snprintf(lat, sizeof(lat), "playback latency %d frames", CAP_LATENCY);

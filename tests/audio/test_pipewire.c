@@ -74,22 +74,6 @@
 static pid_t kids[MAX_KIDS];	/* every process we started and have not reaped */
 static int nkids;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void nap(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static void forget(pid_t pid)
 {
 	for (int i = 0; i < nkids; i++)
@@ -175,7 +159,7 @@ static pid_t spawn(const struct pw *pw, const char *log, char *const argv[], boo
 /* Wait up to `timeout` s for pid; its wait status, or -1 if still running. */
 static int wait_exit(pid_t pid, double timeout)
 {
-	double end = now() + timeout;
+	double end = test_now() + timeout;
 	int status;
 
 	for (;;) {
@@ -185,9 +169,9 @@ static int wait_exit(pid_t pid, double timeout)
 			forget(pid);
 			return r == pid ? status : -2;
 		}
-		if (now() > end)
+		if (test_now() > end)
 			return -1;
-		nap(0.01);
+		test_nap(0.01);
 	}
 }
 
@@ -337,7 +321,7 @@ static bool pw_start(struct pw *pw)
 		fprintf(stderr, "\ntest_pipewire: fork: %s\n", strerror(errno));
 		return false;
 	}
-	for (end = now() + 5; now() < end; nap(0.01)) {
+	for (end = test_now() + 5; test_now() < end; test_nap(0.01)) {
 		struct stat st;
 		int status = wait_exit(pw->pid, 0);
 
@@ -370,7 +354,7 @@ static bool pw_start(struct pw *pw)
 static bool wait_for_text(pid_t pid, const char *log, const char *text, double timeout,
 			  int *status, char *buf, size_t len)
 {
-	double end = now() + timeout;
+	double end = test_now() + timeout;
 
 	*status = -1;
 	for (;;) {
@@ -381,9 +365,9 @@ static bool wait_for_text(pid_t pid, const char *log, const char *text, double t
 			slurp(log, buf, len);
 			return strstr(buf, text) != NULL;
 		}
-		if (now() > end)
+		if (test_now() > end)
 			return false;
-		nap(0.01);
+		test_nap(0.01);
 	}
 }
 
@@ -391,7 +375,7 @@ static bool wait_for_text(pid_t pid, const char *log, const char *text, double t
 static void mapped_libjack(pid_t pid, const char *exe, char *buf, size_t len, double timeout)
 {
 	char path[64], link[64], line[1024], target[1024];
-	double end = now() + timeout;
+	double end = test_now() + timeout;
 
 	buf[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
@@ -405,7 +389,7 @@ static void mapped_libjack(pid_t pid, const char *exe, char *buf, size_t len, do
 		target[n > 0 ? n : 0] = '\0';
 		base = strrchr(target, '/');
 		if (!base || strcmp(base + 1, exe) || !(f = fopen(path, "r"))) {
-			nap(0.002);
+			test_nap(0.002);
 			continue;
 		}
 		while (fgets(line, sizeof(line), f)) {
@@ -420,8 +404,8 @@ static void mapped_libjack(pid_t pid, const char *exe, char *buf, size_t len, do
 		fclose(f);
 		if (buf[0])
 			return;
-		nap(0.005);
-	} while (now() < end);
+		test_nap(0.005);
+	} while (test_now() < end);
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -776,11 +760,11 @@ static void test_daemon_killed(void)
 		CU_FAIL("rasbeat plays under PipeWire");
 		goto out;
 	}
-	nap(0.8);	/* two beats */
+	test_nap(0.8);	/* two beats */
 	kill(pw.pid, SIGKILL);
 	wait_exit(pw.pid, 5);
 	pw.pid = 0;
-	killed = now();
+	killed = test_now();
 	status = wait_exit(pid, 10);
 	slurp(log, out, sizeof(out));
 	if (status == -1) {
@@ -790,7 +774,7 @@ static void test_daemon_killed(void)
 		goto out;
 	}
 	pid = 0;
-	CU_ASSERT(now() - killed < 6);
+	CU_ASSERT(test_now() - killed < 6);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	/* 0.3.65 calls no shutdown callback: the watchdog's message. A later
 	 * libjack may report the shutdown itself. */
@@ -877,7 +861,7 @@ static void test_no_answer(void)
 	}
 	pw_mute = false;
 	snprintf(log, sizeof(log), "%s", in_dir(&pw, "rasbeat.log"));
-	t0 = now();
+	t0 = test_now();
 	pid = spawn(&pw, log, argv, false);
 	status = wait_exit(pid, 20);
 	slurp(log, out, sizeof(out));
@@ -888,7 +872,7 @@ static void test_no_answer(void)
 	} else {
 		pid = 0;
 		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-		CU_ASSERT(now() - t0 < 15);
+		CU_ASSERT(test_now() - t0 < 15);
 		CU_ASSERT_PTR_NOT_NULL(strstr(out, "did not answer within 10 s"));
 	}
 	stop(pid);
