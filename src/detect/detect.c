@@ -41,8 +41,12 @@
  * and fall by PROM times the band's running RMS (and PROM_MIN_G), come a
  * refractory period after the last (refractory_s, or REFR_REL of the
  * running step period up to REFR_CAP_S: one step's double bump is not two),
- * and counts only while that RMS shows walking (ACT_MIN_G) and the 3.5-8 Hz
- * band, where a freeze trembles, does not outweigh it (a freeze index). The
+ * and counts only while that RMS shows walking (ACT_MIN_G) and no freeze
+ * index says the person trembles in place: 3.5-8 Hz RMS over step-band RMS
+ * of the magnitude over 1.5 s (FREEZE_RATIO, quick at a freeze's onset) and
+ * over about 4 s (FI_TAU_S, FI_MAG, the window of Moore and Bachlin), and
+ * of the acceleration along gravity over 4 s (FI_VERT: a shank trembles
+ * mostly along it, which the magnitude dilutes with the other axes). The
  * first step of a walk comes before the RMS has grown: a gated peak is
  * counted late if a step follows within ACC_HOLD_S and it rose at least
  * HOLD_REL as much. Step times are the peaks less ACC_DELAY_S.
@@ -60,7 +64,11 @@
 #define REFR_CAP_S 0.4		/* so a sudden faster cadence is not halved */
 #define PERIOD_K 0.2
 #define ACT_MIN_G 0.03
-#define FREEZE_RATIO 1.8	/* 3.5-8 Hz RMS over step-band RMS */
+#define FI_TAU_S 2.0		/* freeze index powers: ~4 s window */
+#define FREEZE_RATIO 1.8	/* 3.5-8 Hz RMS over step-band RMS, 1.5 s */
+#define FI_MAG 1.6		/* the same over 4 s */
+#define FI_VERT 1.8		/* and along gravity */
+#define GRAV_TAU_S 1.0		/* gravity: the mean acceleration vector */
 #define ACC_HOLD_S 1.5
 #define HOLD_REL 0.2
 
@@ -90,7 +98,9 @@ struct accel {
 	bool have, started, seek_max, peaked, held;
 	int64_t t_prev, t_bin, t_ext, t_peak, t_held;
 	double m_prev, m0, area, g_est, ext, base, held_rise, pw, pf, period;
+	double grav[3], z_prev, z0, zarea, pw4, pf4, pz4, pzf4;
 	struct biquad hp, lp1, lp2, thp, tlp;
+	struct biquad zhp, zlp1, zlp2, zthp, ztlp;	/* along gravity */
 };
 
 struct ras_detector {
@@ -227,11 +237,17 @@ static void accel_reset(struct accel *a)
 	biquad_init(&a->lp2, false, ACC_LP_HZ, 1.3066);
 	biquad_init(&a->thp, true, 3.5, M_SQRT1_2);
 	biquad_init(&a->tlp, false, 8.0, M_SQRT1_2);
+	a->zhp = a->hp;
+	a->zlp1 = a->lp1;
+	a->zlp2 = a->lp2;
+	a->zthp = a->thp;
+	a->ztlp = a->tlp;
 	a->started = false;
 	a->seek_max = true;
 	a->held = false;
 	a->ext = 0;
 	a->pw = a->pf = 0;
+	a->pw4 = a->pf4 = a->pz4 = a->pzf4 = 0;
 }
 
 struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
@@ -492,24 +508,33 @@ static int force_feed(struct ras_detector *d, const struct ras_input_event *ev, 
 
 /* ---- accel ---- */
 
-static int accel_sample(struct ras_detector *d, int64_t t, double m, struct ras_step *out, int max,
-			int n)
+static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
+			struct ras_step *out, int max, int n)
 {
 	struct accel *a = &d->acc;
 	const double kr = -expm1(-1.0 / (ACC_FS * ACC_RMS_TAU_S));
-	double u, y, f, rms, prom, rise;
+	const double k4 = -expm1(-1.0 / (ACC_FS * FI_TAU_S));
+	double u, y, f, yz, fz, rms, prom, rise;
 	bool active;
 
 	if (!a->started) {
 		/* Start from rest at this level: no step response to 1 g. */
 		a->started = true;
 		a->m0 = m;
+		a->z0 = z;
 	}
 	u = m - a->m0;
 	y = biquad_run(&a->lp2, biquad_run(&a->lp1, biquad_run(&a->hp, u)));
 	f = biquad_run(&a->tlp, biquad_run(&a->thp, u));
 	a->pw += (y * y - a->pw) * kr;
 	a->pf += (f * f - a->pf) * kr;
+	a->pw4 += (y * y - a->pw4) * k4;
+	a->pf4 += (f * f - a->pf4) * k4;
+	u = z - a->z0;
+	yz = biquad_run(&a->zlp2, biquad_run(&a->zlp1, biquad_run(&a->zhp, u)));
+	fz = biquad_run(&a->ztlp, biquad_run(&a->zthp, u));
+	a->pz4 += (yz * yz - a->pz4) * k4;
+	a->pzf4 += (fz * fz - a->pzf4) * k4;
 	rms = sqrt(a->pw);
 	prom = fmax(PROM_MIN_G, PROM * rms);
 
@@ -547,7 +572,9 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, struct ras_
 	}
 	a->peaked = true;
 	a->t_peak = a->t_ext;
-	active = rms >= ACT_MIN_G && a->pf < FREEZE_RATIO * FREEZE_RATIO * a->pw;
+	active = rms >= ACT_MIN_G && a->pf < FREEZE_RATIO * FREEZE_RATIO * a->pw &&
+		 a->pf4 < FI_MAG * FI_MAG * a->pw4 &&
+		 a->pzf4 < FI_VERT * FI_VERT * a->pz4;
 	if (!active) {
 		/* Maybe the first step of a walk, before the RMS has grown. */
 		a->held = true;
@@ -564,18 +591,18 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, struct ras_
 		   fmin(1, rms / (4 * ACT_MIN_G)));
 }
 
-/* A frame is complete: integrate the magnitude, linear between frames, into
- * ACC_TS_NS bins and filter each full bin. */
+/* A frame is complete: integrate the magnitude and the acceleration along
+ * gravity, linear between frames, into ACC_TS_NS bins and filter each full
+ * bin. */
 static int accel_frame(struct ras_detector *d, int64_t t, bool sync, struct ras_step *out, int max)
 {
 	struct accel *a = &d->acc;
-	double m = 0;
+	double m = 0, g[3], z = 0, gn = 0, kg;
 	int n = 0;
 
 	for (int i = 0; i < 3; i++) {
-		double g = a->scale[i] ? a->v[i] * a->scale[i] : a->v[i];
-
-		m += g * g;
+		g[i] = a->scale[i] ? a->v[i] * a->scale[i] : a->v[i];
+		m += g[i] * g[i];
 	}
 	m = sqrt(m);
 	if (a->scale[0] == 0) {
@@ -583,6 +610,8 @@ static int accel_frame(struct ras_detector *d, int64_t t, bool sync, struct ras_
 			a->g_est = m > 0 ? m : 1;
 		a->g_est += (m - a->g_est) * -expm1(-(double)(t - a->t_prev) / NS / ACC_G_TAU_S);
 		m /= a->g_est > 0 ? a->g_est : 1;
+		for (int i = 0; i < 3; i++)
+			g[i] /= a->g_est > 0 ? a->g_est : 1;
 	}
 	if (!a->have || t - a->t_prev > ACC_GAP_NS || t < a->t_prev) {
 		if (a->have)
@@ -590,24 +619,38 @@ static int accel_frame(struct ras_detector *d, int64_t t, bool sync, struct ras_
 		a->have = true;
 		a->t_prev = a->t_bin = t;
 		a->m_prev = m;
-		a->area = 0;
+		a->area = a->zarea = 0;
+		memcpy(a->grav, g, sizeof(g));
+		a->z_prev = m;
 		return 0;
 	}
+	kg = -expm1(-(double)(t - a->t_prev) / NS / GRAV_TAU_S);
+	for (int i = 0; i < 3; i++) {
+		a->grav[i] += (g[i] - a->grav[i]) * kg;
+		gn += a->grav[i] * a->grav[i];
+	}
+	gn = sqrt(gn);
+	for (int i = 0; i < 3; i++)
+		z += gn > 0 ? g[i] * a->grav[i] / gn : 0;
 	while (a->t_prev < t) {
 		int64_t end = a->t_bin + ACC_TS_NS, upto = end < t ? end : t;
 		double w = (double)(upto - a->t_prev) / (t - a->t_prev);
-		double mu = a->m_prev + (m - a->m_prev) * w;
+		double mu = a->m_prev + (m - a->m_prev) * w, zu = a->z_prev + (z - a->z_prev) * w;
 
 		a->area += (a->m_prev + mu) / 2 * (double)(upto - a->t_prev);
+		a->zarea += (a->z_prev + zu) / 2 * (double)(upto - a->t_prev);
 		a->m_prev = mu;
+		a->z_prev = zu;
 		a->t_prev = upto;
 		if (upto < end)
 			break;
-		n = accel_sample(d, a->t_bin + ACC_TS_NS / 2, a->area / ACC_TS_NS, out, max, n);
+		n = accel_sample(d, a->t_bin + ACC_TS_NS / 2, a->area / ACC_TS_NS,
+				 a->zarea / ACC_TS_NS, out, max, n);
 		a->t_bin = end;
-		a->area = 0;
+		a->area = a->zarea = 0;
 	}
 	a->m_prev = m;
+	a->z_prev = z;
 	a->t_prev = t;
 	if (sync) {
 		/* Steps found in a re-sync are not reported. */

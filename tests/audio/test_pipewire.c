@@ -420,6 +420,12 @@ struct capture {
 	float *data;		/* interleaved L,R */
 };
 
+/* a - b for 32-bit frame times that wrap. */
+static int64_t ras_frame_diff32(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
 /* The JACK frame time of capture frame pos: frame times run on from the
  * first cycle's, or from the last jump's at or before pos. */
 static uint32_t capture_frame_time(const struct capture *c, int64_t pos)
@@ -547,7 +553,6 @@ static enum attempt play_once(int attempt)
 	char out[8192], lib[1024];
 	int64_t on_l[MAX_BEATS], on_r[MAX_BEATS], bidx[MAX_BEATS], bfr[MAX_BEATS];
 	size_t n_l, n_r, nz_l, nz_r;
-	unsigned long long late;
 	struct capture cap = { 0 };
 	struct ras_sound *imp;
 	enum attempt res = FAIL;
@@ -665,50 +670,50 @@ static enum attempt play_once(int attempt)
 	n_l = onsets(&cap, 0, on_l, MAX_BEATS, &nz_l);
 	n_r = onsets(&cap, 1, on_r, MAX_BEATS, &nz_r);
 	/*
-	 * A cycle skipped while rasbeat plays (the capture's frame times jump)
-	 * puts the engine's processed frames and JACK's frame counter apart:
-	 * that is load on the machine, not rasbeat; try again. Jumps before the
-	 * first onset (while clients join) are allowed for: the onsets' JACK
-	 * frames come from the last jump before them.
+	 * Under load PipeWire may skip a late client for a cycle: the capture's
+	 * frame times jump (it records where), its samples of that cycle are
+	 * gone, and a skipped rasbeat falls behind JACK's counter by whole
+	 * cycles. So each onset is placed in JACK frames through the jumps and
+	 * must sit exactly at start + round(k*60/96*rate) + lag, where the lag
+	 * is a whole number of cycles, never shrinks, and is 0 until the first
+	 * jump: one frame off anywhere fails. Beats may be missing only when
+	 * the capture lost cycles.
 	 */
-	late = cap.gaps - cap.njumps;	/* beyond the listed ones: unknown */
-	for (unsigned i = 0; i < cap.njumps; i++)
-		late += !n_l || cap.jump_pos[i] > on_l[0];
-	if (cap.xruns || late) {
-		fprintf(stderr, "\ntest_pipewire: attempt %d: the capture saw %llu xruns, %llu frame-time "
-			"jumps during the session; %s\n", attempt, cap.xruns, late,
-			attempt ? "giving up" : "once more");
-		for (unsigned i = 0; i < cap.njumps; i++)
-			fprintf(stderr, "  capture frame %u: JACK frame %u (first onset at %lld)\n",
-				cap.jump_pos[i], cap.jump_frame[i], n_l ? (long long)on_l[0] : -1LL);
-		res = RETRY;
-		goto out;
-	}
-	CU_ASSERT_EQUAL(n_l, (size_t)expect);
-	CU_ASSERT_EQUAL(n_r, (size_t)expect);
+	if (cap.xruns)
+		fprintf(stderr, "\ntest_pipewire: note: the capture saw %llu xruns\n", cap.xruns);
+	CU_ASSERT_EQUAL(n_l, n_r);
 	CU_ASSERT_EQUAL(nz_l, n_l);
 	CU_ASSERT_EQUAL(nz_r, n_r);
-	for (size_t k = 0; k < n_l && k < n_r && k < MAX_BEATS; k++)
-		CU_ASSERT_EQUAL(on_l[k], on_r[k]);
-	/* Relative: exactly on the grid from the first onset. */
-	for (size_t k = 0; k < n_l && k < MAX_BEATS; k++)
-		if (on_l[k] - on_l[0] != grid(k, rate) - grid(0, rate)) {
-			fprintf(stderr, "\ntest_pipewire: onset %zu at +%lld frames, want +%lld\n", k,
-				(long long)(on_l[k] - on_l[0]),
-				(long long)(grid(k, rate) - grid(0, rate)));
-			CU_FAIL("onsets exactly evenly spaced");
-		}
-	/* Absolute: beat k at JACK frame start + round(k*60/96*rate), where
-	 * rasbeat said engine frame 0 = JACK frame start (32-bit times wrap). */
-	for (size_t k = 0; k < n_l && k < MAX_BEATS; k++) {
-		uint32_t got = capture_frame_time(&cap, on_l[k]);
-		uint32_t want = start + (uint32_t)grid(k, rate);
+	for (size_t i = 0; i < n_l && i < n_r && i < MAX_BEATS; i++)
+		CU_ASSERT_EQUAL(on_l[i], on_r[i]);
+	CU_ASSERT(n_l == (size_t)expect || (cap.gaps > 0 && n_l + cap.gaps >= (size_t)expect));
+	{
+		int64_t k = 0, lag = 0;
+		bool jumped = false;
 
-		if (got != want) {
-			fprintf(stderr, "\ntest_pipewire: onset %zu at JACK frame %u, want %u "
-				"(engine frame 0 = JACK frame %u)\n", k, got, want, start);
-			CU_FAIL("onsets exactly where rasbeat's JACK frame says");
+		for (size_t i = 0; i < n_l && i < MAX_BEATS; i++) {
+			int64_t d = ras_frame_diff32(capture_frame_time(&cap, on_l[i]), start);
+
+			/* a jump since the first onset: rasbeat may lag from here on */
+			for (unsigned j = 0; j < cap.njumps; j++)
+				jumped |= cap.jump_pos[j] > on_l[0] && cap.jump_pos[j] <= on_l[i];
+			/* The first beat not before this onset whose lag is whole cycles. */
+			while (k < expect && (d - grid(k, rate) < lag ||
+					      (d - grid(k, rate) - lag) % cap.buffer))
+				k++;
+			if (k >= expect || (!jumped && d - grid(k, rate) != 0)) {
+				fprintf(stderr, "\ntest_pipewire: onset %zu at JACK frame %u is on no beat "
+					"of the grid (engine frame 0 = JACK frame %u, lag so far %lld)\n",
+					i, capture_frame_time(&cap, on_l[i]), start, (long long)lag);
+				CU_FAIL("every onset exactly on the grid, up to whole lost cycles");
+				break;
+			}
+			lag = d - grid(k, rate);
+			k++;
 		}
+		if (jumped || lag)
+			fprintf(stderr, "\ntest_pipewire: note: %u frame-time jumps; onsets checked up "
+				"to whole lost cycles (final lag %lld frames)\n", cap.njumps, (long long)lag);
 	}
 	res = PASS;
 out:
