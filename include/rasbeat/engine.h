@@ -73,6 +73,8 @@ enum ras_cmd_kind {
 	RAS_CMD_PAUSE,		/* cues silent, beats go on being counted and reported */
 	RAS_CMD_RESUME,
 	RAS_CMD_EVERY,		/* value: 1 every beat, 2 every other, 0 none (fading) */
+	RAS_CMD_NUDGE,		/* value: beats to move the phase by (+ earlier),
+				 * seconds: over how long; see ras_schedule_nudge */
 };
 
 struct ras_cmd {

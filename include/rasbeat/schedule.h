@@ -139,6 +139,16 @@ long double ras_schedule_tempo_at(const struct ras_schedule *s, long double t);
 int ras_schedule_change(struct ras_schedule *s, long double t, double bpm);
 int ras_schedule_ramp(struct ras_schedule *s, long double t, double bpm, double seconds);
 
+/*
+ * Phase correction at time t: over the next `seconds` the beat runs `beats`
+ * beats ahead (negative: behind) of the tempo in force, then goes on at that
+ * tempo: a constant section at bpm + 60 beats / seconds, then the old
+ * tempo (a ramp in force stops at its current tempo; later sections are
+ * dropped, as for a change). Phase-continuous; refused (-EINVAL) when the nudged tempo would
+ * leave [RAS_BPM_MIN, RAS_BPM_MAX], or -ENOSPC. RT-safe.
+ */
+int ras_schedule_nudge(struct ras_schedule *s, long double t, double beats, double seconds);
+
 /* Frame of time t at `rate` Hz: round half away from zero. */
 static inline int64_t ras_time_to_frame(long double t, double rate)
 {

@@ -292,6 +292,9 @@ static void apply(struct ras_engine *e, const struct ras_cmd *c, int64_t frame)
 	case RAS_CMD_RAMP:
 		err = ras_schedule_ramp(e->sched, t, c->value, c->seconds);
 		break;
+	case RAS_CMD_NUDGE:
+		err = ras_schedule_nudge(e->sched, t, c->value, c->seconds);
+		break;
 	case RAS_CMD_PAUSE:
 		e->paused = true;
 		return;

@@ -394,3 +394,33 @@ int ras_schedule_ramp(struct ras_schedule *s, long double t, double bpm, double 
 	s->count += 2;
 	return 0;
 }
+
+int ras_schedule_nudge(struct ras_schedule *s, long double t, double beats, double seconds)
+{
+	struct ras_section *sec, *tail;
+	long double bpm, fast;
+
+	if (!isfinite(t) || !isfinite(beats) || !(seconds > 0) || isinf(seconds))
+		return -EINVAL;
+	bpm = ras_schedule_tempo_at(s, t);
+	fast = bpm + 60.0L * beats / seconds;
+	if (isnan(bpm) || !bpm_ok((double)fast))
+		return -EINVAL;
+	sec = split_at(s, t, 2);
+	if (!sec)
+		return -EINVAL;
+	/* A ramp in force is frozen at its current tempo: the nudge is short. */
+	sec->kind = RAS_SECTION_CONST;
+	sec->bpm0 = fast;
+	sec->t_end = t + seconds;
+	sec->ph_end = ras_section_phase_at(sec, sec->t_end);
+	tail = sec + 1;
+	*tail = *sec;
+	tail->t0 = sec->t_end;
+	tail->ph0 = sec->ph_end;
+	tail->bpm0 = bpm;
+	tail->t_end = INFINITY;
+	tail->ph_end = INFINITY;
+	s->count += 2;
+	return 0;
+}

@@ -433,6 +433,38 @@ static void test_runtime_change(void)
 	}
 }
 
+/* A phase nudge from another thread: beats after it closed-form from the nudge. */
+static void test_runtime_nudge(void)
+{
+	struct ras_sound *imp = test_impulse(48000);
+	struct ras_engine *e = engine_with(constant(120), 48000, imp, NULL);
+	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
+	struct ras_cmd nudge = { .kind = RAS_CMD_NUDGE, .frame = 480007, .value = 0.5, .seconds = 1 };
+	long double tc = 480007.0L / 48000, ph = tc * 2;	/* 120 bpm: 2 beats a second */
+	size_t n;
+	int bad = 0;
+
+	ras_engine_send(e, &start);
+	ras_engine_send(e, &nudge);
+	n = test_render_onsets(e, 48000 * 20, 256, 0.1f, 1, onsets, MAXN, NULL, 0, NULL);
+	CU_ASSERT_EQUAL(n, 41);	/* 40 beats in 20 s, one more for the half beat gained */
+	for (size_t k = 0; k < n; k++) {
+		long double t;
+
+		if (k <= ph)
+			t = k * 0.5L;
+		else if (k <= ph + 2.5L)	/* 150 bpm for 1 s: 2.5 beats */
+			t = tc + (k - ph) * 0.4L;
+		else
+			t = tc + 1 + (k - ph - 2.5L) * 0.5L;
+		bad += onsets[k] != ras_time_to_frame(t, 48000);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(ras_engine_rejected(e), 0);
+	ras_engine_free(e);
+	ras_sound_free(imp);
+}
+
 /* Pause keeps counting beats silently; bad commands are refused. */
 static void test_pause_every_reject(void)
 {
@@ -595,6 +627,7 @@ void test_engine_register(void)
 		   { "count-in, gaps, fading", test_countin_gap_fade },
 		   { "alternating feet, panned", test_alternate },
 		   { "phase-continuous run-time change", test_runtime_change },
+		   { "phase nudge at a frame", test_runtime_nudge },
 		   { "pause, every-other, rejected commands", test_pause_every_reject },
 		   { "done after the tail; bad config", test_done_and_config },
 		   { "process path: no malloc, free or lock", test_rt_safe });

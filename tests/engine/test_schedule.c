@@ -229,6 +229,31 @@ static void test_change_phase_continuous(void)
 	ras_schedule_free(s);
 }
 
+/* A nudge moves the phase by exactly `beats` over `seconds`, then the tempo is as before. */
+static void test_nudge(void)
+{
+	struct ras_meter m;
+	struct ras_schedule *s;
+	long double ph;
+
+	ras_meter_default(&m);
+	s = ras_tempomap_constant(&m, 100);
+	ph = ras_schedule_phase_at(s, 10);
+	CU_ASSERT_EQUAL_FATAL(ras_schedule_nudge(s, 10, 0.25, 2), 0);
+	CU_ASSERT(fabsl(ras_schedule_phase_at(s, 10) - ph) < 1e-15L);
+	CU_ASSERT(fabsl(ras_schedule_tempo_at(s, 11) - 107.5L) < 1e-12L);	/* 100 + 60*0.25/2 */
+	/* 2 s later the phase is 0.25 beat ahead of the unnudged 100 bpm */
+	CU_ASSERT(fabsl(ras_schedule_phase_at(s, 12) - (ph + 2 * 100 / 60.0L + 0.25L)) < 1e-12L);
+	CU_ASSERT(fabsl(ras_schedule_tempo_at(s, 30) - 100) < 1e-12L);
+	CU_ASSERT(fabsl(ras_schedule_phase_at(s, 70) - (ph + 60 * 100 / 60.0L + 0.25L)) < 1e-10L);
+	/* Behind, and refused when the nudged tempo would leave the range. */
+	CU_ASSERT_EQUAL(ras_schedule_nudge(s, 80, -0.5, 1), 0);
+	CU_ASSERT(fabsl(ras_schedule_tempo_at(s, 80.5) - 70) < 1e-12L);
+	CU_ASSERT_EQUAL(ras_schedule_nudge(s, 90, -2, 1), -EINVAL);	/* 100 - 120 < 1 */
+	CU_ASSERT_EQUAL(ras_schedule_nudge(s, 90, 0.1, 0), -EINVAL);
+	ras_schedule_free(s);
+}
+
 /* Thousands of changes in a small schedule: old sections are dropped. */
 static void test_change_many(void)
 {
@@ -302,6 +327,7 @@ void test_schedule_register(void)
 		   { "klick per-beat ramps", test_ramp_beats },
 		   { "inverses and section joins", test_inverses },
 		   { "phase-continuous change and ramp", test_change_phase_continuous },
+		   { "phase nudges", test_nudge },
 		   { "5000 run-time changes", test_change_many },
 		   { "bad values", test_bad_values },
 		   { "time to frame rounding", test_time_to_frame });
