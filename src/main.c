@@ -220,8 +220,8 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 		return fail(NULL, err);
 	}
 	catch_signals();
-	ret = ras_render_run(s.engine, af, frames, o->block, log ? ras_beatlog_beat_fn : NULL, log,
-			     err, sizeof(err));
+	ret = ras_render_run(s.engine, af, frames, o->block, log ? ras_beatlog_beat_fn : NULL, NULL,
+			     log, err, sizeof(err));
 	if (!ret && af) {
 		ret = ras_audiofile_commit(af, err, sizeof(err));
 		af = NULL;

@@ -37,6 +37,10 @@ int ras_audiofile_write(const char *path, const float *frames, uint32_t n, int c
 
 /* Called with every beat the engine reports; non-zero stops the render. */
 typedef int (*ras_beat_fn)(const struct ras_beat *beat, void *ctx);
+/* Called after each block with the engine frame reached (beats of the block
+ * already reported): the place for a simulated walker and the tempo
+ * controller to act, as the main loop does in play. Non-zero stops. */
+typedef int (*ras_block_fn)(int64_t frame, void *ctx);
 
 /* Set by a signal handler to end a render early (it then fails, cleanly). */
 extern volatile int ras_render_interrupted;
@@ -44,10 +48,12 @@ extern volatile int ras_render_interrupted;
 /*
  * Start the engine and render `frames` frames (< 0: until the schedule has
  * ended and the tails died out) in blocks of `block`, into `out` (may be
- * NULL: audio discarded), reporting beats to `fn` (may be NULL). 0 or a
- * negative errno with err set. Does not commit `out`.
+ * NULL: audio discarded), reporting beats to `fn` and blocks to `block_fn`
+ * (either may be NULL; both get ctx). 0 or a negative errno with err set.
+ * Does not commit `out`.
  */
 int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t frames,
-		   uint32_t block, ras_beat_fn fn, void *ctx, char *err, size_t errlen);
+		   uint32_t block, ras_beat_fn fn, ras_block_fn block_fn, void *ctx,
+		   char *err, size_t errlen);
 
 #endif

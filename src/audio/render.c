@@ -132,7 +132,8 @@ int ras_audiofile_write(const char *path, const float *frames, uint32_t n, int c
 #define WRITE_CHUNK 16384
 
 int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t frames,
-		   uint32_t block, ras_beat_fn fn, void *ctx, char *err, size_t errlen)
+		   uint32_t block, ras_beat_fn fn, ras_block_fn block_fn, void *ctx,
+		   char *err, size_t errlen)
 {
 	const uint32_t chunk = block > WRITE_CHUNK ? block : WRITE_CHUNK;
 	float *l = malloc(block * sizeof(float)), *r = malloc(block * sizeof(float));
@@ -170,6 +171,10 @@ int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t fram
 				snprintf(err, errlen, "beat output failed");
 				goto out;
 			}
+		}
+		if (block_fn && (ret = block_fn(ras_engine_frame(e), ctx)) != 0) {
+			snprintf(err, errlen, "stopped after frame %lld", (long long)ras_engine_frame(e));
+			goto out;
 		}
 		if (out) {
 			for (uint32_t i = 0; i < n; i++) {

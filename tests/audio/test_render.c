@@ -19,6 +19,26 @@ static int count_beats(const struct ras_beat *b, void *ctx)
 	return 0;
 }
 
+/* After each block: the frame reached, and every beat before it reported. */
+static int blocks_seen, blocks_bad;
+
+static int count_blocks(int64_t frame, void *ctx)
+{
+	int64_t *frames = ctx;
+	int64_t last = llround(44 * 60.0 / 133 * 44100);
+
+	blocks_seen++;
+	blocks_bad += frame != (int64_t)blocks_seen * 500 && frame != 44100 * 20;
+	/* the last beat before this frame is already in */
+	for (int k = 0; k < 45; k++) {
+		int64_t want = llround(k * 60.0 / 133 * 44100);
+
+		if (want < frame && want <= last)
+			blocks_bad += frames[k] != want;
+	}
+	return 0;
+}
+
 /* Render 20 s to FLAC, read it back: length, onsets on the beat frames. */
 static void test_render_file(void)
 {
@@ -42,7 +62,7 @@ static void test_render_file(void)
 	e = ras_engine_new(&cfg, ras_tempomap_constant(&m, 133));
 	f = ras_audiofile_create(path, 44100, 2, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_EQUAL(ras_render_run(e, f, 44100 * 20, 500, count_beats, beat_frames, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ras_render_run(e, f, 44100 * 20, 500, count_beats, count_blocks, beat_frames, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ras_audiofile_commit(f, err, sizeof(err)), 0);
 	sf = sf_open(path, SFM_READ, &info);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
@@ -62,6 +82,8 @@ static void test_render_file(void)
 		found++;
 	}
 	CU_ASSERT_EQUAL(found, 45);
+	CU_ASSERT_EQUAL(blocks_seen, (44100 * 20 + 499) / 500);
+	CU_ASSERT_EQUAL(blocks_bad, 0);
 	free(buf);
 	ras_engine_free(e);
 	ras_sound_free(click);
@@ -128,7 +150,7 @@ static void test_until_done(void)
 	ras_engine_config_default(&cfg);
 	cfg.sound[RAS_PART_NORMAL] = click;
 	e = ras_engine_new(&cfg, s);
-	CU_ASSERT_EQUAL(ras_render_run(e, NULL, -1, 256, NULL, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ras_render_run(e, NULL, -1, 256, NULL, NULL, NULL, err, sizeof(err)), 0);
 	/* Three beats at 60 bpm last 3 s; the render stops in the block reaching it. */
 	CU_ASSERT(ras_engine_frame(e) >= 3 * 48000);
 	CU_ASSERT(ras_engine_frame(e) < 3 * 48000 + 256);
