@@ -83,7 +83,7 @@ install-deps:
 PREFIX ?= /usr/local
 install: all
 	install -D -m 755 rasbeat $(DESTDIR)$(PREFIX)/bin/rasbeat
-	install -D -m 644 doc/rasbeat.1 $(DESTDIR)$(PREFIX)/share/man/man1/rasbeat.1
+	install -D -m 644 docs/rasbeat.1 $(DESTDIR)$(PREFIX)/share/man/man1/rasbeat.1
 	install -d $(DESTDIR)$(PREFIX)/share/rasbeat/presets $(DESTDIR)$(PREFIX)/share/rasbeat/cues
 	install -m 644 presets/*.map $(DESTDIR)$(PREFIX)/share/rasbeat/presets
 	install -m 644 cues/*.wav cues/*.flac cues/*.ogg $(DESTDIR)$(PREFIX)/share/rasbeat/cues

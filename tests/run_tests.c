@@ -32,6 +32,7 @@ void test_evdev_register(void);
 void test_clocksync_register(void);
 void test_evemu_register(void);
 void test_gait_register(void);
+void test_measures_register(void);
 void test_steplog_register(void);
 void test_stepsource_register(void);
 
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
 	test_clocksync_register();
 	test_evemu_register();
 	test_gait_register();
+	test_measures_register();
 	test_steplog_register();
 	test_stepsource_register();
 	test_jack_register();

@@ -77,6 +77,12 @@ struct ras_options {
 	const char *left_code, *right_code;	/* names (KEY_A, ABS_X) or numbers */
 	double lockout, debounce;	/* s; < 0: the detector's default */
 	bool grab;
+
+	/* closing the loop */
+	const char *walker;		/* simulated walker spec, see walker.h */
+	const char *adapt;		/* fixed, follow, entrain */
+	double bpm_min, bpm_max;	/* safety limits */
+	double max_change;		/* bpm per minute; < 0: the controller's default */
 };
 
 /* 0; or 2 (usage error) with a message naming the option or field. */

@@ -3,8 +3,9 @@
  * rasbeat - gait measures
  *
  * Pure functions of a list of steps (detect.h). This first part gives what
- * `rasbeat analyze` prints: step count, cadence, stride time mean and
- * coefficient of variation per foot, and step-time asymmetry.
+ * `rasbeat analyze` prints: step count, cadence, step and stride time mean
+ * and coefficient of variation per foot, and step-time asymmetry. The
+ * other measures (asynchrony, phase, PCI, DFA) are in measures.h.
  *
  * Not RT-safe (works on whole lists).
  */
@@ -24,6 +25,10 @@ struct ras_gait_summary {
 	size_t strides[2];		/* per foot (RAS_FOOT_LEFT, RAS_FOOT_RIGHT) */
 	double stride_mean_s[2];	/* NAN when fewer than 2 steps of that foot */
 	double stride_cv_pct[2];
+	/* Step time per foot: from the other foot's strike to this one's
+	 * (consecutive pairs only); NAN without any. */
+	double foot_step_mean_s[2];
+	double foot_step_cv_pct[2];
 	/* Symmetry index 100 * 2|L - R| / (L + R) of the mean step times
 	 * (L: right strike to the next left one); NAN without both feet. */
 	double asymmetry_pct;

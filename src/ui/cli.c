@@ -18,6 +18,7 @@ enum {
 	OPT_BLOCK, OPT_OUT, OPT_BEATS_OUT, OPT_OUT_DIR, OPT_CLIENT_NAME, OPT_SERVER,
 	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_INPUT, OPT_SENSOR,
 	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
+	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE,
 };
 
 /* Which commands take an option. */
@@ -63,7 +64,12 @@ static const struct {
 	{ { "connect", required_argument, NULL, OPT_CONNECT }, P | D },
 	{ { "input", required_argument, NULL, OPT_INPUT }, P | REC | A },
 	{ { "sensor", required_argument, NULL, OPT_SENSOR }, P | A },
-	{ { "steps-out", required_argument, NULL, OPT_STEPS_OUT }, P | A },
+	{ { "steps-out", required_argument, NULL, OPT_STEPS_OUT }, P | R | A },
+	{ { "walker", required_argument, NULL, OPT_WALKER }, P | R },
+	{ { "adapt", required_argument, NULL, OPT_ADAPT }, P | R },
+	{ { "bpm-min", required_argument, NULL, OPT_BPM_MIN }, P | R },
+	{ { "bpm-max", required_argument, NULL, OPT_BPM_MAX }, P | R },
+	{ { "max-change", required_argument, NULL, OPT_MAX_CHANGE }, P | R },
 	{ { "left-code", required_argument, NULL, OPT_LEFT_CODE }, P | A },
 	{ { "right-code", required_argument, NULL, OPT_RIGHT_CODE }, P | A },
 	{ { "lockout", required_argument, NULL, OPT_LOCKOUT }, P | A },
@@ -144,6 +150,12 @@ void ras_cli_usage(FILE *f)
 	      "  --steps-out FILE          steps CSV: time_s,foot,interval_s,stride_s\n"
 	      "  --left-code C --right-code C   keys (footswitch) or axes (force) per foot: KEY_A, ABS_X, 30\n"
 	      "  --lockout S --debounce S  footswitch/force: minimum step spacing per foot (0.25), contact time\n"
+	      "\n"
+	      "Closing the loop (play, render):\n"
+	      "  --walker SPEC             a simulated walker: cadence=100,cv=3,coupling=0.3,seed=1,...\n"
+	      "  --adapt MODE              fixed (default), follow (tempo tracks cadence), entrain\n"
+	      "  --bpm-min B --bpm-max B   safety limits for adaptation (default 30, 200)\n"
+	      "  --max-change B            largest tempo change per minute, bpm\n"
 	      "  --quiet  --help  --version\n"
 	      "\n"
 	      "Exit status: 0 done, 1 runtime error (files, JACK), 2 usage error.\n",
@@ -298,6 +310,9 @@ static void defaults(struct ras_options *o)
 	o->client_name = "rasbeat";
 	o->lockout = -1;
 	o->debounce = -1;
+	o->bpm_min = 30;
+	o->bpm_max = 200;
+	o->max_change = -1;
 }
 
 int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_t errlen)
@@ -566,6 +581,26 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		case OPT_GRAB:
 			o->grab = true;
 			break;
+		case OPT_WALKER:
+			if (!*a)
+				ret = usage_error(err, errlen, "%s: empty (e.g. cadence=100,cv=3,seed=1)", opt);
+			o->walker = a;
+			break;
+		case OPT_ADAPT:
+			if (strcmp(a, "fixed") && strcmp(a, "follow") && strcmp(a, "entrain"))
+				ret = usage_error(err, errlen, "%s: '%s' must be fixed, follow or entrain",
+						  opt, a);
+			o->adapt = a;
+			break;
+		case OPT_BPM_MIN:
+			ret = number(opt, a, RAS_BPM_MIN, RAS_BPM_MAX, &o->bpm_min, err, errlen);
+			break;
+		case OPT_BPM_MAX:
+			ret = number(opt, a, RAS_BPM_MIN, RAS_BPM_MAX, &o->bpm_max, err, errlen);
+			break;
+		case OPT_MAX_CHANGE:
+			ret = number(opt, a, 0.1, 1000, &o->max_change, err, errlen);
+			break;
 		case OPT_HELP:
 			o->command = RAS_RUN_HELP;
 			return 0;
@@ -613,9 +648,18 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 				   o->lockout >= 0 ? "lockout" : "debounce");
 	if (o->command == RAS_RUN_ANALYZE && !o->sensor)
 		return usage_error(err, errlen, "analyze: --sensor footswitch|force|accel is required");
-	if (o->command == RAS_RUN_PLAY && (o->input || o->sensor || o->steps_out) &&
-	    !(o->input && o->sensor))
+	if (o->walker && o->input)
+		return usage_error(err, errlen, "--walker: choose one of --walker and --input");
+	if (o->command == RAS_RUN_PLAY && (o->input || o->sensor) && !(o->input && o->sensor))
 		return usage_error(err, errlen, "play: sensors need both --input and --sensor");
+	if (o->steps_out && o->command != RAS_RUN_ANALYZE && !o->input && !o->walker)
+		return usage_error(err, errlen, "--steps-out: steps need --input (a sensor) or --walker");
+	if (o->adapt && strcmp(o->adapt, "fixed") && !o->input && !o->walker)
+		return usage_error(err, errlen, "--adapt %s: needs steps: --input (a sensor) or --walker",
+				   o->adapt);
+	if (o->bpm_min >= o->bpm_max)
+		return usage_error(err, errlen, "--bpm-min: %g is not below --bpm-max %g", o->bpm_min,
+				   o->bpm_max);
 	if (o->command == RAS_RUN_ANALYZE && !strstr(o->input, ".evemu"))
 		return usage_error(err, errlen,
 				   "analyze: --input '%s' is not a .evemu recording (record a device first: "
