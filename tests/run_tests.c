@@ -35,6 +35,7 @@ void test_gait_register(void);
 void test_measures_register(void);
 void test_steplog_register(void);
 void test_stepsource_register(void);
+void test_walker_register(void);
 
 static char tmpdir[256];
 
@@ -214,6 +215,7 @@ int main(int argc, char **argv)
 	test_measures_register();
 	test_steplog_register();
 	test_stepsource_register();
+	test_walker_register();
 	test_jack_register();
 	test_pipewire_register();
 
