@@ -30,6 +30,7 @@
 #include "rasbeat/render.h"
 #include "rasbeat/steplog.h"
 #include "rasbeat/stepsource.h"
+#include "rasbeat/walker.h"
 #include "rasbeat/tempomap.h"
 
 #ifndef RASBEAT_VERSION
@@ -191,77 +192,6 @@ static int fail(const char *what, const char *err)
 	return 1;
 }
 
-static int run_render(const struct ras_options *o, const char *map_text, const char *out,
-		      const char *beats_out)
-{
-	char err[ERRLEN];
-	struct session s;
-	struct ras_audiofile *af = NULL;
-	struct ras_beatlog *log = NULL;
-	int64_t frames = -1;
-	int ret;
-
-	if (session_new(&s, o, o->rate, map_text, err, sizeof(err)))
-		return fail(NULL, err);
-	if (o->duration >= 0) {
-		frames = llround(o->duration * o->rate);
-	} else if (s.endless) {
-		session_free(&s);
-		fprintf(stderr, "rasbeat: render: --duration is required (this tempo goes on for ever)\n");
-		return 2;
-	}
-	if (out && !(af = ras_audiofile_create(out, o->rate, 2, err, sizeof(err)))) {
-		session_free(&s);
-		return fail(NULL, err);
-	}
-	if (beats_out && !(log = ras_beatlog_create(beats_out, err, sizeof(err)))) {
-		ras_audiofile_abort(af);
-		session_free(&s);
-		return fail(NULL, err);
-	}
-	catch_signals();
-	ret = ras_render_run(s.engine, af, frames, o->block, log ? ras_beatlog_beat_fn : NULL, NULL,
-			     log, err, sizeof(err));
-	if (!ret && af) {
-		ret = ras_audiofile_commit(af, err, sizeof(err));
-		af = NULL;
-	}
-	if (!ret && log) {
-		ret = ras_beatlog_commit(log, err, sizeof(err));
-		log = NULL;
-		/* Both files or neither: a failed render leaves no output,
-		 * not an audio file without its beat list. */
-		if (ret && out)
-			unlink(out);
-	}
-	ras_audiofile_abort(af);
-	ras_beatlog_abort(log);
-	if (ret) {
-		session_free(&s);
-		return fail("render", err);
-	}
-	if (!o->quiet)
-		fprintf(stderr, "rasbeat: rendered %.3f s at %.0f Hz%s%s%s%s, peak %.1f dBFS\n",
-			(double)ras_engine_frame(s.engine) / o->rate, o->rate, out ? " to " : "",
-			out ? out : "", beats_out ? ", beats in " : "", beats_out ? beats_out : "",
-			20 * log10(fmax(ras_engine_peak(s.engine), 1e-9)));
-	session_free(&s);
-	return 0;
-}
-
-static int drain_beats(struct ras_engine *e, struct ras_beatlog *log, int64_t *count)
-{
-	struct ras_beat b;
-	int ret = 0;
-
-	while (ras_engine_next_beat(e, &b)) {
-		(*count)++;
-		if (log && !ret)
-			ret = ras_beatlog_write(log, &b);
-	}
-	return ret;
-}
-
 /* A key or axis by name (KEY_A, BTN_0, ABS_X) or number; 2 with a message if unknown. */
 static int event_code(const char *opt, const char *spec, unsigned type, int *code)
 {
@@ -367,6 +297,179 @@ static bool mono_to_session(void *ctx, int64_t mono_ns, int64_t *session_ns)
 	return true;
 }
 
+/*
+ * What runs beside the engine in render and play alike: the beat list, the
+ * simulated walker hearing the beats, and the steps collected (from the
+ * walker or a sensor) for the step list and the summary.
+ */
+struct loop {
+	struct ras_beatlog *log;
+	struct ras_walker *walker;
+	struct steps steps;
+	double rate;
+	double latency_s;	/* beat to ear: the playback latency */
+	int64_t beats;
+	int error;		/* first failure: -errno */
+};
+
+static int loop_beat(const struct ras_beat *b, void *ctx)
+{
+	struct loop *l = ctx;
+
+	l->beats++;
+	if (l->log && ras_beatlog_write(l->log, b) && !l->error)
+		l->error = -EIO;
+	if (l->walker && b->audible)
+		ras_walker_hear(l->walker, b->time + l->latency_s);
+	return 0;
+}
+
+static void loop_steps(struct loop *l, const struct ras_step *st, size_t n)
+{
+	if (n && steps_add(&l->steps, st, n) && !l->error)
+		l->error = -ENOMEM;
+}
+
+/* After a block (render) or a poll (play): the walker's steps up to now. */
+static int loop_block(int64_t frame, void *ctx)
+{
+	struct loop *l = ctx;
+	struct ras_step st;
+
+	while (l->walker && ras_walker_next(l->walker, frame / l->rate, &st))
+		loop_steps(l, &st, 1);
+	return 0;
+}
+
+/* 0, or 2 (usage: a bad --walker) with the message printed. */
+static int loop_open(struct loop *l, const struct ras_options *o, double rate)
+{
+	struct ras_walker_config wc;
+	char err[ERRLEN];
+
+	memset(l, 0, sizeof(*l));
+	l->rate = rate;
+	if (!o->walker)
+		return 0;
+	if (ras_walker_parse(o->walker, &wc, err, sizeof(err))) {
+		fprintf(stderr, "rasbeat: %s\n", err);
+		return 2;
+	}
+	l->walker = ras_walker_new(&wc);
+	if (!l->walker) {
+		fprintf(stderr, "rasbeat: --walker: %s\n", strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+/* Steps out and the summary; 0 or 1. */
+static int loop_finish(struct loop *l, const struct ras_options *o)
+{
+	char err[ERRLEN];
+	struct ras_gait_summary g;
+	int ret = 0;
+
+	if (o->steps_out && ras_steplog_write(o->steps_out, l->steps.v, l->steps.n, err, sizeof(err))) {
+		fprintf(stderr, "rasbeat: %s\n", err);
+		ret = 1;
+	}
+	if ((o->walker || o->input) && !o->quiet && ras_gait_summarize(l->steps.v, l->steps.n, &g) == 0)
+		print_summary(&g);
+	return ret;
+}
+
+static void loop_free(struct loop *l)
+{
+	ras_walker_free(l->walker);
+	free(l->steps.v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int run_render(const struct ras_options *o, const char *map_text, const char *out,
+		      const char *beats_out)
+{
+	char err[ERRLEN];
+	struct session s;
+	struct ras_audiofile *af = NULL;
+	struct ras_beatlog *log = NULL;
+	struct loop loop;
+	int64_t frames = -1;
+	int ret;
+
+	if ((ret = loop_open(&loop, o, o->rate)))
+		return ret;
+	if (session_new(&s, o, o->rate, map_text, err, sizeof(err))) {
+		loop_free(&loop);
+		return fail(NULL, err);
+	}
+	if (o->duration >= 0) {
+		frames = llround(o->duration * o->rate);
+	} else if (s.endless) {
+		session_free(&s);
+		loop_free(&loop);
+		fprintf(stderr, "rasbeat: render: --duration is required (this tempo goes on for ever)\n");
+		return 2;
+	}
+	if (out && !(af = ras_audiofile_create(out, o->rate, 2, err, sizeof(err)))) {
+		session_free(&s);
+		loop_free(&loop);
+		return fail(NULL, err);
+	}
+	if (beats_out && !(log = ras_beatlog_create(beats_out, err, sizeof(err)))) {
+		ras_audiofile_abort(af);
+		session_free(&s);
+		loop_free(&loop);
+		return fail(NULL, err);
+	}
+	loop.log = log;
+	catch_signals();
+	ret = ras_render_run(s.engine, af, frames, o->block, loop_beat, loop_block, &loop, err,
+			     sizeof(err));
+	if (!ret && loop.error) {
+		snprintf(err, sizeof(err), "%s: %s", beats_out ? beats_out : "steps",
+			 strerror(-loop.error));
+		ret = loop.error;
+	}
+	if (!ret && af) {
+		ret = ras_audiofile_commit(af, err, sizeof(err));
+		af = NULL;
+	}
+	if (!ret && log) {
+		ret = ras_beatlog_commit(log, err, sizeof(err));
+		log = NULL;
+		/* Both files or neither: a failed render leaves no output,
+		 * not an audio file without its beat list. */
+		if (ret && out)
+			unlink(out);
+	}
+	ras_audiofile_abort(af);
+	ras_beatlog_abort(log);
+	if (ret) {
+		session_free(&s);
+		loop_free(&loop);
+		return fail("render", err);
+	}
+	ret = loop_finish(&loop, o);
+	loop_free(&loop);
+	if (!o->quiet)
+		fprintf(stderr, "rasbeat: rendered %.3f s at %.0f Hz%s%s%s%s, peak %.1f dBFS\n",
+			(double)ras_engine_frame(s.engine) / o->rate, o->rate, out ? " to " : "",
+			out ? out : "", beats_out ? ", beats in " : "", beats_out ? beats_out : "",
+			20 * log10(fmax(ras_engine_peak(s.engine), 1e-9)));
+	session_free(&s);
+	return ret;
+}
+
+/* Every beat the engine has reported, through the loop. */
+static void drain_beats(struct ras_engine *e, struct loop *l)
+{
+	struct ras_beat b;
+
+	while (ras_engine_next_beat(e, &b))
+		loop_beat(&b, l);
+}
+
 static int run_play(const struct ras_options *o, const char *map_text, struct ras_jack *jack)
 {
 	const char *const connect[2] = { o->connect[0], o->connect[1] };
@@ -374,18 +477,23 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	struct ras_beatlog *log = NULL;
 	struct ras_stepsource *src = NULL;
 	struct play_clock pc = { .jack = jack };
-	struct steps steps = { 0 };
+	struct loop loop;
 	struct session s;
 	double rate = ras_jack_rate(jack);
-	int64_t limit = o->duration >= 0 ? llround(o->duration * rate) : -1, beats = 0;
+	int64_t limit = o->duration >= 0 ? llround(o->duration * rate) : -1;
 	int64_t seen = -1;
 	uint32_t start;
-	bool said_start = false, lost = false, stalled = false;
+	bool said_start = false, lost = false, stalled = false, said_error = false;
 	struct timespec quiet_since;
 	int ret = 0;
 
+	if ((ret = loop_open(&loop, o, rate))) {
+		ras_jack_close(jack);
+		return ret;
+	}
 	if (session_new(&s, o, rate, map_text, err, sizeof(err))) {
 		ras_jack_close(jack);
+		loop_free(&loop);
 		return fail(NULL, err);
 	}
 	if (o->input) {
@@ -394,12 +502,14 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		if ((ret = detect_config(o, &sc.detect))) {
 			ras_jack_close(jack);
 			session_free(&s);
+			loop_free(&loop);
 			return ret;
 		}
 		src = ras_stepsource_open(&sc, err, sizeof(err));
 		if (!src) {
 			ras_jack_close(jack);
 			session_free(&s);
+			loop_free(&loop);
 			return fail(NULL, err);
 		}
 	}
@@ -407,16 +517,21 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		ras_jack_close(jack);
 		ras_stepsource_free(src);
 		session_free(&s);
+		loop_free(&loop);
 		return fail(NULL, err);
 	}
+	loop.log = log;
 	catch_signals();
 	if (ras_jack_start(jack, s.engine, connect, o->no_connect, err, sizeof(err))) {
 		ras_jack_close(jack);
 		ras_beatlog_abort(log);
 		ras_stepsource_free(src);
 		session_free(&s);
+		loop_free(&loop);
 		return fail("JACK", err);
 	}
+	/* The walker hears a beat when it leaves the speakers. */
+	loop.latency_s = ras_jack_latency(jack) / rate;
 	if (src && !ras_stepsource_is_replay(src)) {
 		/* Measured, not assumed: jackd2 counts CLOCK_MONOTONIC_RAW,
 		 * PipeWire CLOCK_MONOTONIC, and evdev stamps CLOCK_MONOTONIC. */
@@ -466,18 +581,20 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			if (!o->quiet)
 				fprintf(stderr, "rasbeat: engine frame 0 = JACK frame %u\n", start);
 		}
+		drain_beats(s.engine, &loop);
 		if (src) {
 			struct ras_step got[64];
-			int64_t now_ns = llround(ras_engine_frame(s.engine) / rate * 1e9);
+			int64_t now_ns = llround(frame / rate * 1e9);
 			int k = ras_stepsource_poll(src, now_ns, got, 64, stderr);
 
-			if (k > 0 && steps_add(&steps, got, (size_t)k) && !ret) {
-				fprintf(stderr, "rasbeat: out of memory for steps\n");
-				ret = 1;
-			}
+			if (k > 0)
+				loop_steps(&loop, got, (size_t)k);
 		}
-		if (drain_beats(s.engine, log, &beats) && !ret) {
-			fprintf(stderr, "rasbeat: %s: write failed; cues go on\n", o->beats_out);
+		loop_block(frame, &loop);
+		if (loop.error && !said_error) {
+			fprintf(stderr, "rasbeat: %s; cues go on\n", loop.error == -ENOMEM ?
+				"out of memory for steps" : "beat list: write failed");
+			said_error = true;
 			ret = 1;
 		}
 		if (ras_engine_done(s.engine))
@@ -489,41 +606,33 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	/* A hung server would block jack_deactivate for ever: leave it to exit. */
 	if (!stalled)
 		ras_jack_stop(jack);
-	drain_beats(s.engine, log, &beats);
+	drain_beats(s.engine, &loop);
 	if (pc.cs) {
 		ras_clocksync_jack_stop(pc.cs);
 		ras_clocksync_free(pc.cs);
 	}
-	if (src) {
-		struct ras_gait_summary g;
-
-		if (o->steps_out && ras_steplog_write(o->steps_out, steps.v, steps.n, err, sizeof(err))) {
-			fprintf(stderr, "rasbeat: %s\n", err);
-			ret = 1;
-		}
-		if (ras_stepsource_unplaced(src))
-			fprintf(stderr, "rasbeat: %llu steps could not be placed on the session clock\n",
-				(unsigned long long)ras_stepsource_unplaced(src));
-		if (!o->quiet && ras_gait_summarize(steps.v, steps.n, &g) == 0)
-			print_summary(&g);
-		ras_stepsource_free(src);
-		free(steps.v);
-	}
+	if (src && ras_stepsource_unplaced(src))
+		fprintf(stderr, "rasbeat: %llu steps could not be placed on the session clock\n",
+			(unsigned long long)ras_stepsource_unplaced(src));
+	ras_stepsource_free(src);
+	if (loop_finish(&loop, o))
+		ret = 1;
 	if (log && (ret = ras_beatlog_commit(log, err, sizeof(err)) ? 1 : ret))
 		fprintf(stderr, "rasbeat: %s\n", err);
 	if (lost)
 		fprintf(stderr, "rasbeat: JACK server %s: %s; stopped after %.1f s, %lld beats\n",
 			stalled ? "lost" : "shut down", why,
-			(double)ras_engine_frame(s.engine) / rate, (long long)beats);
+			(double)ras_engine_frame(s.engine) / rate, (long long)loop.beats);
 	else if (!o->quiet)
 		fprintf(stderr, "rasbeat: %s after %.1f s: %lld beats, %llu xruns%s%s\n",
 			stop_signal ? "stopped by signal" : "finished",
-			(double)ras_engine_frame(s.engine) / rate, (long long)beats,
+			(double)ras_engine_frame(s.engine) / rate, (long long)loop.beats,
 			(unsigned long long)ras_jack_xruns(jack), o->beats_out ? ", beats in " : "",
 			o->beats_out ? o->beats_out : "");
 	if (ras_engine_dropped(s.engine))
 		fprintf(stderr, "rasbeat: %llu beats not logged (reader too slow)\n",
 			(unsigned long long)ras_engine_dropped(s.engine));
+	loop_free(&loop);
 	if (stalled)
 		return 1;	/* the client may still run: keep the engine it calls */
 	ras_jack_close(jack);
@@ -631,10 +740,10 @@ static int run_analyze(const struct ras_options *o)
 	enum ras_sensor_kind kind;
 	struct ras_evemu *rec = NULL;
 	struct ras_detector *det = NULL;
-	struct ras_step *steps = NULL;
+	struct steps steps = { 0 };
 	struct ras_gait_summary g;
 	const struct ras_input_event *ev;
-	size_t n = 0, cap = 0, count;
+	size_t count;
 	int ret;
 
 	if ((ret = detect_config(o, &cfg)))
@@ -662,26 +771,19 @@ static int run_analyze(const struct ras_options *o)
 	/* As fast as possible: the recording's own time axis is the clock. */
 	for (size_t i = 0; i <= count; i++) {
 		struct ras_step found[16];
-		int k;
+		int k = i < count ? ras_detector_feed(det, &ev[i], found, 16) :
+			ras_detector_flush(det, found, 16);
 
-		if (n + 16 > cap) {
-			struct ras_step *grown = realloc(steps, (cap = cap ? 2 * cap : 1024) * sizeof(*steps));
-
-			if (!grown) {
-				fprintf(stderr, "rasbeat: out of memory\n");
-				goto out;
-			}
-			steps = grown;
+		if (k > 0 && steps_add(&steps, found, (size_t)k)) {
+			fprintf(stderr, "rasbeat: out of memory\n");
+			goto out;
 		}
-		k = i < count ? ras_detector_feed(det, &ev[i], found, 16) : ras_detector_flush(det, found, 16);
-		memcpy(steps + n, found, (size_t)k * sizeof(*found));
-		n += (size_t)k;
 	}
-	if (ras_gait_summarize(steps, n, &g)) {
+	if (ras_gait_summarize(steps.v, steps.n, &g)) {
 		fprintf(stderr, "rasbeat: %s: the detector gave steps out of order\n", o->input);
 		goto out;
 	}
-	if (o->steps_out && ras_steplog_write(o->steps_out, steps, n, err, sizeof(err))) {
+	if (o->steps_out && ras_steplog_write(o->steps_out, steps.v, steps.n, err, sizeof(err))) {
 		fail(NULL, err);
 		goto out;
 	}
@@ -691,7 +793,7 @@ static int run_analyze(const struct ras_options *o)
 	print_summary(&g);
 	ret = 0;
 out:
-	free(steps);
+	free(steps.v);
 	ras_detector_free(det);
 	ras_evemu_free(rec);
 	return ret;
