@@ -30,6 +30,7 @@
 #include "rasbeat/render.h"
 #include "rasbeat/steplog.h"
 #include "rasbeat/stepsource.h"
+#include "rasbeat/tempo.h"
 #include "rasbeat/walker.h"
 #include "rasbeat/tempomap.h"
 
@@ -67,6 +68,31 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 }
+
+/* A growing list of steps. */
+struct steps {
+	struct ras_step *v;
+	size_t n, cap;
+};
+
+/*
+ * What runs beside the engine in render and play alike: the beat list, the
+ * simulated walker hearing the beats, and the steps collected (from the
+ * walker or a sensor) for the step list and the summary.
+ */
+struct loop {
+	struct ras_beatlog *log;
+	struct ras_walker *walker;
+	bool adapt;			/* follow or entrain: a controller */
+	struct ras_tempo_config tcfg;
+	struct ras_tempo *tempo;
+	struct ras_engine *engine;
+	struct steps steps;
+	double rate;
+	double latency_s;	/* beat to ear: the playback latency */
+	int64_t beats;
+	int error;		/* first failure: -errno */
+};
 
 struct session {
 	struct ras_sound *sound[RAS_PART_COUNT];
@@ -131,9 +157,9 @@ static struct ras_schedule *build_schedule(const struct ras_options *o, const ch
 	return s;
 }
 
-/* 0, or 1 (runtime error) with err set. */
+/* 0, or 1 (runtime error) or 2 (options at odds) with err set. */
 static int session_new(struct session *s, const struct ras_options *o, double rate,
-		       const char *map_text, char *err, size_t errlen)
+		       const char *map_text, struct loop *l, char *err, size_t errlen)
 {
 	static const char *const defaults[RAS_PART_COUNT] = {
 		[RAS_PART_ACCENT] = "click",
@@ -175,11 +201,29 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 	if (!sched)
 		goto fail;
 	s->endless = isinf(ras_schedule_end_time(sched));
+	/* The controller keeps its own copy of the schedule: made before the
+	 * engine takes this one. */
+	if (l && l->adapt) {
+		if (ras_tempo_check_source(&l->tcfg, sched, err, errlen)) {
+			/* --bpm-min/--bpm-max/--max-change against the tempo asked for */
+			ras_schedule_free(sched);
+			session_free(s);
+			return 2;
+		}
+		l->tempo = ras_tempo_new(&l->tcfg, sched);
+		if (!l->tempo) {
+			snprintf(err, errlen, "cannot start tempo control: %s", strerror(errno));
+			ras_schedule_free(sched);
+			goto fail;
+		}
+	}
 	s->engine = ras_engine_new(&cfg, sched);
 	if (!s->engine) {
 		snprintf(err, errlen, "cannot start the engine: %s", strerror(errno));
 		goto fail;
 	}
+	if (l)
+		l->engine = s->engine;
 	return 0;
 fail:
 	session_free(s);
@@ -253,11 +297,6 @@ static int detect_config(const struct ras_options *o, struct ras_detect_config *
 	return 0;
 }
 
-/* A growing list of steps. */
-struct steps {
-	struct ras_step *v;
-	size_t n, cap;
-};
 
 static int steps_add(struct steps *st, const struct ras_step *s, size_t n)
 {
@@ -297,20 +336,6 @@ static bool mono_to_session(void *ctx, int64_t mono_ns, int64_t *session_ns)
 	return true;
 }
 
-/*
- * What runs beside the engine in render and play alike: the beat list, the
- * simulated walker hearing the beats, and the steps collected (from the
- * walker or a sensor) for the step list and the summary.
- */
-struct loop {
-	struct ras_beatlog *log;
-	struct ras_walker *walker;
-	struct steps steps;
-	double rate;
-	double latency_s;	/* beat to ear: the playback latency */
-	int64_t beats;
-	int error;		/* first failure: -errno */
-};
 
 static int loop_beat(const struct ras_beat *b, void *ctx)
 {
@@ -321,6 +346,8 @@ static int loop_beat(const struct ras_beat *b, void *ctx)
 		l->error = -EIO;
 	if (l->walker && b->audible)
 		ras_walker_hear(l->walker, b->time + l->latency_s);
+	if (l->tempo)
+		ras_tempo_beat(l->tempo, b);
 	return 0;
 }
 
@@ -328,6 +355,8 @@ static void loop_steps(struct loop *l, const struct ras_step *st, size_t n)
 {
 	if (n && steps_add(&l->steps, st, n) && !l->error)
 		l->error = -ENOMEM;
+	for (size_t i = 0; l->tempo && i < n; i++)
+		ras_tempo_step(l->tempo, st[i].time_ns * 1e-9, st[i].foot);
 }
 
 /* After a block (render) or a poll (play): the walker's steps up to now. */
@@ -338,6 +367,14 @@ static int loop_block(int64_t frame, void *ctx)
 
 	while (l->walker && ras_walker_next(l->walker, frame / l->rate, &st))
 		loop_steps(l, &st, 1);
+	if (l->tempo) {
+		struct ras_cmd cmd[RAS_TEMPO_CMD_MAX];
+		int n = ras_tempo_poll(l->tempo, frame / l->rate, cmd, RAS_TEMPO_CMD_MAX);
+
+		/* A full queue only delays: the controller re-aligns on the next beat. */
+		for (int i = 0; i < n; i++)
+			ras_engine_send(l->engine, &cmd[i]);
+	}
 	return 0;
 }
 
@@ -349,6 +386,18 @@ static int loop_open(struct loop *l, const struct ras_options *o, double rate)
 
 	memset(l, 0, sizeof(*l));
 	l->rate = rate;
+	if (o->adapt && strcmp(o->adapt, "fixed")) {
+		enum ras_adapt mode;
+
+		ras_adapt_from_name(o->adapt, &mode);
+		ras_tempo_config_default(&l->tcfg, mode);
+		l->tcfg.rate = rate;
+		l->tcfg.bpm_min = o->bpm_min;
+		l->tcfg.bpm_max = o->bpm_max;
+		if (o->max_change > 0)
+			l->tcfg.max_change_bpm_per_min = o->max_change;
+		l->adapt = true;
+	}
 	if (!o->walker)
 		return 0;
 	if (ras_walker_parse(o->walker, &wc, err, sizeof(err))) {
@@ -381,6 +430,7 @@ static int loop_finish(struct loop *l, const struct ras_options *o)
 
 static void loop_free(struct loop *l)
 {
+	ras_tempo_free(l->tempo);
 	ras_walker_free(l->walker);
 	free(l->steps.v);
 	memset(l, 0, sizeof(*l));
@@ -399,9 +449,10 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 
 	if ((ret = loop_open(&loop, o, o->rate)))
 		return ret;
-	if (session_new(&s, o, o->rate, map_text, err, sizeof(err))) {
+	if ((ret = session_new(&s, o, o->rate, map_text, &loop, err, sizeof(err)))) {
 		loop_free(&loop);
-		return fail(NULL, err);
+		fail(NULL, err);
+		return ret;
 	}
 	if (o->duration >= 0) {
 		frames = llround(o->duration * o->rate);
@@ -491,10 +542,11 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		ras_jack_close(jack);
 		return ret;
 	}
-	if (session_new(&s, o, rate, map_text, err, sizeof(err))) {
+	if ((ret = session_new(&s, o, rate, map_text, &loop, err, sizeof(err)))) {
 		ras_jack_close(jack);
 		loop_free(&loop);
-		return fail(NULL, err);
+		fail(NULL, err);
+		return ret;
 	}
 	if (o->input) {
 		struct ras_stepsource_config sc = { .input = o->input, .grab = o->grab };
@@ -530,8 +582,11 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		loop_free(&loop);
 		return fail("JACK", err);
 	}
-	/* The walker hears a beat when it leaves the speakers. */
+	/* The walker hears a beat when it leaves the speakers; the controller
+	 * compares steps with that moment too. */
 	loop.latency_s = ras_jack_latency(jack) / rate;
+	if (loop.tempo)
+		ras_tempo_set_latency(loop.tempo, loop.latency_s);
 	if (src && !ras_stepsource_is_replay(src)) {
 		/* Measured, not assumed: jackd2 counts CLOCK_MONOTONIC_RAW,
 		 * PipeWire CLOCK_MONOTONIC, and evdev stamps CLOCK_MONOTONIC. */

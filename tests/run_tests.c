@@ -20,6 +20,7 @@ void test_limiter_register(void);
 void test_sound_register(void);
 void test_spsc_register(void);
 void test_tempomap_register(void);
+void test_tempo_register(void);
 void test_cuefile_register(void);
 void test_render_register(void);
 void test_jack_register(void);
@@ -202,6 +203,7 @@ int main(int argc, char **argv)
 	test_sound_register();
 	test_spsc_register();
 	test_tempomap_register();
+	test_tempo_register();
 	test_cuefile_register();
 	test_render_register();
 	test_beatlog_register();

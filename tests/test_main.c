@@ -469,9 +469,95 @@ static void test_render_walker(void)
 	assert_message("cadence");
 }
 
+/*
+ * Beats as rasbeat wrote them: consecutive indices, and every interval
+ * between the periods of the tempi at its two ends (no beat skipped or
+ * doubled, whatever adaptation did). Returns the count.
+ */
+static int check_beat_grid(const char *csv, double *t, double *bpm, int max)
+{
+	double idx[2000];
+	int n = read_column(csv, 0, idx, max), bad = 0;
+
+	CU_ASSERT_EQUAL(read_column(csv, 2, t, max), n);
+	CU_ASSERT_EQUAL(read_column(csv, 3, bpm, max), n);
+	for (int k = 1; k < n; k++) {
+		double lo = 60 / fmax(bpm[k - 1], bpm[k]), hi = 60 / fmin(bpm[k - 1], bpm[k]);
+		double dt = t[k] - t[k - 1];
+
+		bad += idx[k] != idx[k - 1] + 1;
+		/* a nudge within the interval may take it beyond: at most 0.1 beat */
+		bad += dt < lo * 0.9 - 1e-6 || dt > hi * 1.1 + 1e-6;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	return n;
+}
+
+/* --adapt follow: from 110 to a 92 spm walker within 10 steps, then within 2 %. */
+static void test_adapt_follow(void)
+{
+	static double steps[1000], t[2000], bpm[2000];
+	char dir[PATHLEN], sc[PATHLEN], bc[PATHLEN];
+	int ns, nb, bad = 0;
+
+	fresh_dir(dir, "follow");
+	path_in(sc, dir, "steps.csv");
+	path_in(bc, dir, "beats.csv");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "110", "--adapt", "follow", "--walker",
+			    "cadence=92,seed=7", "--duration", "180", "--beats-out", bc, "--steps-out",
+			    sc), 0);
+	ns = read_column(sc, 0, steps, 1000);
+	nb = check_beat_grid(bc, t, bpm, 2000);
+	CU_ASSERT_FATAL(ns > 200 && nb > 200);
+	CU_ASSERT_DOUBLE_EQUAL(bpm[0], 110, 1e-9);
+	for (int k = 0; k < nb; k++)
+		bad += t[k] > steps[9] + 0.7 && fabs(bpm[k] - 92) > 0.02 * 92;
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* --adapt entrain with a coupled walker: |mean asynchrony| < 30 ms. */
+static void test_adapt_entrain(void)
+{
+	static double steps[1000], t[2000], bpm[2000];
+	char dir[PATHLEN], sc[PATHLEN], bc[PATHLEN];
+	double sum = 0;
+	int ns, nb, used = 0;
+
+	fresh_dir(dir, "entrain");
+	path_in(sc, dir, "steps.csv");
+	path_in(bc, dir, "beats.csv");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--adapt", "entrain", "--walker",
+			    "cadence=92,coupling=0.3,period=0.1,seed=3", "--duration", "180",
+			    "--beats-out", bc, "--steps-out", sc), 0);
+	ns = read_column(sc, 0, steps, 1000);
+	nb = check_beat_grid(bc, t, bpm, 2000);
+	CU_ASSERT_FATAL(ns > 200 && nb > 200);
+	while (ns > 0 && steps[ns - 1] > t[nb - 1])
+		ns--;
+	for (int i = ns - 50; i < ns; i++) {
+		double best = 1e9;
+
+		for (int k = 0; k < nb; k++)
+			if (fabs(steps[i] - t[k]) < fabs(best))
+				best = steps[i] - t[k];
+		sum += best;
+		used++;
+	}
+	CU_ASSERT(fabs(sum / used) < 0.030);
+	/* Safety: entrain stays within 20 % of the base tempo. */
+	for (int k = 0; k < nb; k++)
+		CU_ASSERT(bpm[k] >= 80 - 1e-9 && bpm[k] <= 120 + 1e-9);
+	/* Limits at odds with the tempo are a usage error. */
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "250", "--bpm-max", "200", "--adapt", "follow",
+			    "--walker", "cadence=92", "--duration", "1", "--beats-out", bc), 2);
+	assert_message("outside the limits");
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
+		   { "--adapt follow converges and holds", test_adapt_follow },
+		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },
 		   { "render with a simulated walker", test_render_walker },
 		   { "analyze a recording", test_analyze },
 		   { "--help", test_help },
