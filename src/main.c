@@ -724,7 +724,7 @@ static int make_dirs(const char *path, char *err, size_t errlen)
 
 static int run_demo(struct ras_options *o)
 {
-	char err[ERRLEN], dir[4000], wav[4200], csv[4200];
+	char err[ERRLEN], dir[4000], wav[4200], csv[4200], steps[4200];
 	struct ras_jack *jack;
 	const char *base;
 
@@ -732,10 +732,15 @@ static int run_demo(struct ras_options *o)
 	if (!o->sound[RAS_PART_NORMAL])
 		o->sound[RAS_PART_NORMAL] = "woodblock";
 	o->countin = 1;
+	/* The whole loop without hardware: a walker starting slower than the
+	 * cues, entraining to them as a patient would. */
+	if (!o->walker)
+		o->walker = "cadence=84,cv=3,coupling=0.3,period=0.1,seed=1";
 	catch_signals();
 	jack = ras_jack_open(o->client_name, o->server, err, sizeof(err));
 	if (jack) {
-		fprintf(stderr, "rasbeat: demo through JACK: a 1-bar count-in, 90 bpm, a ramp to 110, then fading out\n");
+		fprintf(stderr, "rasbeat: demo through JACK: a 1-bar count-in, 90 bpm, a ramp to 110, "
+			"then fading out; a simulated walker steps along\n");
 		return run_play(o, demo_map, jack);
 	}
 	if (o->out_dir) {
@@ -751,9 +756,12 @@ static int run_demo(struct ras_options *o)
 		return fail(NULL, err);
 	snprintf(wav, sizeof(wav), "%s/demo.wav", dir);
 	snprintf(csv, sizeof(csv), "%s/beats.csv", dir);
+	snprintf(steps, sizeof(steps), "%s/steps.csv", dir);
+	o->steps_out = steps;
 	if (run_render(o, demo_map, wav, csv))
 		return 1;
-	printf("Demo rendered:\n  audio: %s\n  beats: %s\n", wav, csv);
+	printf("Demo rendered:\n  audio: %s\n  beats: %s\n  steps: %s (a simulated walker)\n", wav,
+	       csv, steps);
 	return 0;
 }
 
