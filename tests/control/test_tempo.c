@@ -855,7 +855,12 @@ static void test_every_mode_no_skip(void)
 			cfg.latency_s = 0.012 * kind;
 			ras_meter_default(&m);
 			m.sub = kind + 1;	/* subdivisions: ticks between beats */
-			s = sim_new(ras_tempomap_countin(ras_tempomap_constant(&m, 104), 2), &cfg);
+			{
+				struct ras_schedule *plain = ras_tempomap_constant(&m, 104);
+
+				s = sim_new(ras_tempomap_countin(plain, 2), &cfg);
+				ras_schedule_free(plain);
+			}
 			w.stop = 40;
 			sim_run(s, &w, 50);
 			w.t_next = 52;

@@ -37,6 +37,15 @@ static struct ras_engine *engine_with(struct ras_schedule *s, double rate,
 	return ras_engine_new(cfg, s);
 }
 
+/* A count-in copy of s; s itself is freed. */
+static struct ras_schedule *with_countin(struct ras_schedule *s, int bars)
+{
+	struct ras_schedule *c = ras_tempomap_countin(s, bars);
+
+	ras_schedule_free(s);
+	return c;
+}
+
 static struct ras_schedule *constant(double bpm)
 {
 	struct ras_meter m;
@@ -316,7 +325,7 @@ static void test_countin_gap_fade(void)
 	size_t nb;
 
 	ras_meter_default(&m);
-	s = ras_tempomap_countin(ras_tempomap_constant(&m, 120), 1);
+	s = with_countin(ras_tempomap_constant(&m, 120), 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	ras_engine_config_default(&cfg);
 	cfg.gap_play = 1;
@@ -334,7 +343,7 @@ static void test_countin_gap_fade(void)
 	ras_engine_free(e);
 
 	/* Fading: every other beat from 2 s after the program start, none from 4 s. */
-	s = ras_tempomap_countin(ras_tempomap_constant(&m, 120), 1);
+	s = with_countin(ras_tempomap_constant(&m, 120), 1);
 	ras_engine_config_default(&cfg);
 	cfg.fade_half = 2;
 	cfg.fade_silent = 4;
@@ -590,7 +599,7 @@ static void test_rt_safe(void)
 	cfg.alternate = true;
 	cfg.fade_half = 5;
 	cfg.fade_silent = 8;
-	e = engine_with(ras_tempomap_countin(ras_tempomap_constant(&m, 200), 1), 48000, snd, &cfg);
+	e = engine_with(with_countin(ras_tempomap_constant(&m, 200), 1), 48000, snd, &cfg);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		ras_engine_send(e, &cmds[i]);
 	/* Beats are never read: the queue fills and overflows, as a stuck reader would. */
