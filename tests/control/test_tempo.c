@@ -471,7 +471,12 @@ static void test_fixed(void)
 
 	ras_meter_default(&m);
 	ras_tempo_config_default(&cfg, RAS_ADAPT_FIXED);
-	s = sim_new(ras_tempomap_countin(ras_tempomap_steps(&m, 100, 5, 20, 110), 1), &cfg);
+	{
+		struct ras_schedule *plain = ras_tempomap_steps(&m, 100, 5, 20, 110);
+
+		s = sim_new(ras_tempomap_countin(plain, 1), &cfg);
+		ras_schedule_free(plain);
+	}
 	sim_run(s, &w, 70);
 	CU_ASSERT_EQUAL(s->nc, 0);
 	CU_ASSERT(s->ns > 60);
