@@ -11,7 +11,7 @@
 # Missing libraries are installed by scripts/install-deps (Debian).
 
 VERSION := 0.1.0
-PKGS := jack sndfile libevdev samplerate
+PKGS := jack sndfile libevdev samplerate inih
 TEST_PKGS := cunit
 
 CC ?= cc
@@ -85,7 +85,7 @@ install: all
 	install -D -m 755 rasbeat $(DESTDIR)$(PREFIX)/bin/rasbeat
 	install -D -m 644 docs/rasbeat.1 $(DESTDIR)$(PREFIX)/share/man/man1/rasbeat.1
 	install -d $(DESTDIR)$(PREFIX)/share/rasbeat/presets $(DESTDIR)$(PREFIX)/share/rasbeat/cues
-	install -m 644 presets/*.map $(DESTDIR)$(PREFIX)/share/rasbeat/presets
+	install -m 644 presets/*.map presets/*.ini $(DESTDIR)$(PREFIX)/share/rasbeat/presets
 	install -m 644 cues/*.wav cues/*.flac cues/*.ogg $(DESTDIR)$(PREFIX)/share/rasbeat/cues
 
 clean:

@@ -28,6 +28,7 @@
 #include "rasbeat/evdev.h"
 #include "rasbeat/jackout.h"
 #include "rasbeat/render.h"
+#include "rasbeat/session.h"
 #include "rasbeat/steplog.h"
 #include "rasbeat/stepsource.h"
 #include "rasbeat/tempo.h"
@@ -86,6 +87,7 @@ struct loop {
 	bool adapt;			/* follow or entrain: a controller */
 	struct ras_tempo_config tcfg;
 	struct ras_tempo *tempo;
+	struct ras_session *session;	/* a protocol: it sends the commands */
 	struct ras_engine *engine;
 	struct steps steps;
 	double rate;
@@ -110,7 +112,7 @@ static void session_free(struct session *s)
 }
 
 static struct ras_schedule *build_schedule(const struct ras_options *o, const char *map_text,
-					   char *err, size_t errlen)
+					   const struct ras_session_info *info, char *err, size_t errlen)
 {
 	struct ras_schedule *s = NULL, *c;
 	struct ras_meter m;
@@ -123,6 +125,14 @@ static struct ras_schedule *build_schedule(const struct ras_options *o, const ch
 		m.pattern[i] = o->pattern[i] == 'X' ? RAS_BEAT_ACCENT :
 			       o->pattern[i] == 'x' ? RAS_BEAT_NORMAL : RAS_BEAT_SILENT;
 
+	if (info) {
+		/* A session starts at its tempo, unaccented; it steers from there. */
+		memset(m.pattern, RAS_BEAT_NORMAL, sizeof(m.pattern));
+		s = ras_tempomap_constant(&m, info->start_bpm);
+		if (!s)
+			snprintf(err, errlen, "cannot build the tempo schedule (out of memory)");
+		return s;
+	}
 	if (map_text) {
 		if (ras_tempomap_parse(map_text, "demo", &m, &s, err, errlen))
 			return NULL;
@@ -169,17 +179,23 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 	};
 	struct ras_engine_config cfg;
 	struct ras_schedule *sched;
+	struct ras_session_info info;
 
 	memset(s, 0, sizeof(*s));
+	if (l && l->session)
+		ras_session_info(l->session, &info);
 	s->rate = rate;
 	ras_engine_config_default(&cfg);
 	cfg.rate = rate;
 	for (int i = 0; i < RAS_PART_COUNT; i++) {
 		const char *spec = o->sound[i];
 
-		/* Accent and count-in follow --sound unless named themselves. */
+		/* Accent and count-in follow --sound unless named themselves;
+		 * a session may name its sound. */
 		if (!spec && i != RAS_PART_SUB)
 			spec = o->sound[RAS_PART_NORMAL];
+		if (!spec && i != RAS_PART_SUB && l && l->session)
+			spec = info.sound;
 		if (!spec)
 			spec = defaults[i];
 		if (ras_cuefile_resolve(spec, i == RAS_PART_ACCENT, rate, &s->sound[i], err, errlen))
@@ -197,7 +213,9 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 		cfg.fade_half = o->fade[0];
 		cfg.fade_silent = o->fade[0] + o->fade[1];
 	}
-	sched = build_schedule(o, map_text, err, errlen);
+	if (l && l->session)
+		ras_session_engine_config(l->session, &cfg);
+	sched = build_schedule(o, map_text, l && l->session ? &info : NULL, err, errlen);
 	if (!sched)
 		goto fail;
 	s->endless = isinf(ras_schedule_end_time(sched));
@@ -348,6 +366,8 @@ static int loop_beat(const struct ras_beat *b, void *ctx)
 		ras_walker_hear(l->walker, b->time + l->latency_s);
 	if (l->tempo)
 		ras_tempo_beat(l->tempo, b);
+	if (l->session)
+		ras_session_beat(l->session, b);
 	return 0;
 }
 
@@ -357,6 +377,8 @@ static void loop_steps(struct loop *l, const struct ras_step *st, size_t n)
 		l->error = -ENOMEM;
 	for (size_t i = 0; l->tempo && i < n; i++)
 		ras_tempo_step(l->tempo, st[i].time_ns * 1e-9, st[i].foot);
+	for (size_t i = 0; l->session && i < n; i++)
+		ras_session_step(l->session, st[i].time_ns * 1e-9, st[i].foot);
 }
 
 /* After a block (render) or a poll (play): the walker's steps up to now. */
@@ -375,10 +397,23 @@ static int loop_block(int64_t frame, void *ctx)
 		for (int i = 0; i < n; i++)
 			ras_engine_send(l->engine, &cmd[i]);
 	}
+	if (l->session) {
+		struct ras_cmd cmd[RAS_SESSION_CMD_MAX];
+		struct ras_session_event ev;
+		int n = ras_session_poll(l->session, frame / l->rate, cmd, RAS_SESSION_CMD_MAX);
+
+		for (int i = 0; i < n; i++)
+			ras_engine_send(l->engine, &cmd[i]);
+		while (ras_session_next_event(l->session, &ev))
+			fprintf(stderr, "rasbeat: %7.1f s  %s\n", ev.time, ev.text);
+		if (ras_session_done(l->session))
+			return 1;	/* the protocol is over: a clean end */
+	}
 	return 0;
 }
 
-/* 0, or 2 (usage: a bad --walker) with the message printed. */
+/* 0, or 2 (usage: a bad --walker) or 1 (a bad session file) with the
+ * message printed. */
 static int loop_open(struct loop *l, const struct ras_options *o, double rate)
 {
 	struct ras_walker_config wc;
@@ -386,6 +421,20 @@ static int loop_open(struct loop *l, const struct ras_options *o, double rate)
 
 	memset(l, 0, sizeof(*l));
 	l->rate = rate;
+	if (o->session) {
+		struct ras_session_config sc;
+
+		ras_session_config_default(&sc);
+		sc.rate = rate;
+		sc.bpm_min = o->bpm_min;
+		sc.bpm_max = o->bpm_max;
+		l->session = ras_session_new(&sc, o->session, err, sizeof(err));
+		if (!l->session) {
+			/* a file's content, like a tempo map's: a runtime error */
+			fprintf(stderr, "rasbeat: %s\n", err);
+			return 1;
+		}
+	}
 	if (o->adapt && strcmp(o->adapt, "fixed")) {
 		enum ras_adapt mode;
 
@@ -430,6 +479,7 @@ static int loop_finish(struct loop *l, const struct ras_options *o)
 
 static void loop_free(struct loop *l)
 {
+	ras_session_free(l->session);
 	ras_tempo_free(l->tempo);
 	ras_walker_free(l->walker);
 	free(l->steps.v);
@@ -456,7 +506,7 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 	}
 	if (o->duration >= 0) {
 		frames = llround(o->duration * o->rate);
-	} else if (s.endless) {
+	} else if (s.endless && !loop.session) {
 		session_free(&s);
 		loop_free(&loop);
 		fprintf(stderr, "rasbeat: render: --duration is required (this tempo goes on for ever)\n");
@@ -475,6 +525,8 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 	}
 	loop.log = log;
 	catch_signals();
+	/* Decisions due at frame 0 (a session's first phase may be cue-less). */
+	loop_block(0, &loop);
 	ret = ras_render_run(s.engine, af, frames, o->block, loop_beat, loop_block, &loop, err,
 			     sizeof(err));
 	if (!ret && loop.error) {
@@ -574,6 +626,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	}
 	loop.log = log;
 	catch_signals();
+	loop_block(0, &loop);
 	if (ras_jack_start(jack, s.engine, connect, o->no_connect, err, sizeof(err))) {
 		ras_jack_close(jack);
 		ras_beatlog_abort(log);
@@ -587,6 +640,8 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	loop.latency_s = ras_jack_latency(jack) / rate;
 	if (loop.tempo)
 		ras_tempo_set_latency(loop.tempo, loop.latency_s);
+	if (loop.session)
+		ras_session_set_latency(loop.session, loop.latency_s);
 	if (src && !ras_stepsource_is_replay(src)) {
 		/* Measured, not assumed: jackd2 counts CLOCK_MONOTONIC_RAW,
 		 * PipeWire CLOCK_MONOTONIC, and evdev stamps CLOCK_MONOTONIC. */
@@ -645,7 +700,8 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			if (k > 0)
 				loop_steps(&loop, got, (size_t)k);
 		}
-		loop_block(frame, &loop);
+		if (loop_block(frame, &loop) > 0)
+			break;	/* the session is over */
 		if (loop.error && !said_error) {
 			fprintf(stderr, "rasbeat: %s; cues go on\n", loop.error == -ENOMEM ?
 				"out of memory for steps" : "beat list: write failed");

@@ -21,6 +21,7 @@ void test_sound_register(void);
 void test_spsc_register(void);
 void test_tempomap_register(void);
 void test_tempo_register(void);
+void test_session_register(void);
 void test_cuefile_register(void);
 void test_render_register(void);
 void test_jack_register(void);
@@ -204,6 +205,7 @@ int main(int argc, char **argv)
 	test_spsc_register();
 	test_tempomap_register();
 	test_tempo_register();
+	test_session_register();
 	test_cuefile_register();
 	test_render_register();
 	test_beatlog_register();

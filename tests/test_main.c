@@ -553,9 +553,49 @@ static void test_adapt_entrain(void)
 	assert_message("outside the limits");
 }
 
+/* --session: a preset runs to its end; the ramp advances only while the walker keeps up. */
+static void test_session(void)
+{
+	char dir[PATHLEN], bc[PATHLEN], bad[PATHLEN];
+
+	fresh_dir(dir, "session");
+	path_in(bc, dir, "beats.csv");
+	CU_ASSERT_EQUAL(RUN("render", "--session", "presets/parkinsons-ras.ini", "--walker",
+			    "cadence=96,coupling=0.3,period=0.1,seed=2", "--beats-out", bc), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "baseline: 95."));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ramp: +5 % to "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "session over"));
+	CU_ASSERT_PTR_NULL(strstr(out, "ramp held"));
+	CU_ASSERT(exists(bc));
+	/*
+	 * A walker that ignores the beat is in step only by chance at its own
+	 * tempo (the cue phase plays the baseline): at most one step up, then
+	 * synchronization fails and the ramp holds to its end, never to 110 %.
+	 */
+	CU_ASSERT_EQUAL(RUN("render", "--session", "presets/parkinsons-ras.ini", "--walker",
+			    "cadence=96,coupling=0,seed=2", "--beats-out", bc), 0);
+	{
+		const char *p = out, *held = strstr(out, "ramp held: R");
+		int ups = 0;
+
+		while ((p = strstr(p, "ramp: +5 % to ")))
+			ups++, p++;
+		CU_ASSERT(ups <= 1);
+		CU_ASSERT_PTR_NOT_NULL(held);
+		CU_ASSERT(!held || !strstr(held, "ramp: +5 % to "));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "session over"));
+	}
+	/* A bad session file: FILE:LINE, exit 1. */
+	path_in(bad, dir, "bad.ini");
+	CU_ASSERT_FATAL(write_text(bad, "[session]\nname=x\n[p1]\ntype=walkabout\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--session", bad, "--walker", "cadence=96", "--beats-out", bc), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad.ini:4:"));
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
+		   { "--session protocol through the binary", test_session },
 		   { "--adapt follow converges and holds", test_adapt_follow },
 		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },
 		   { "render with a simulated walker", test_render_walker },

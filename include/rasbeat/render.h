@@ -39,7 +39,8 @@ int ras_audiofile_write(const char *path, const float *frames, uint32_t n, int c
 typedef int (*ras_beat_fn)(const struct ras_beat *beat, void *ctx);
 /* Called after each block with the engine frame reached (beats of the block
  * already reported): the place for a simulated walker and the tempo
- * controller to act, as the main loop does in play. Non-zero stops. */
+ * controller to act, as the main loop does in play. Negative stops with an
+ * error; positive ends the render there, cleanly (a session that is over). */
 typedef int (*ras_block_fn)(int64_t frame, void *ctx);
 
 /* Set by a signal handler to end a render early (it then fails, cleanly). */

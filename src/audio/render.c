@@ -142,7 +142,7 @@ int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t fram
 	struct ras_beat beat;
 	int64_t done = 0;
 	uint32_t fill = 0;
-	int ret = 0;
+	int ret = 0, stop;
 
 	if (!l || !r || !lr) {
 		snprintf(err, errlen, "out of memory");
@@ -172,7 +172,9 @@ int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t fram
 				goto out;
 			}
 		}
-		if (block_fn && (ret = block_fn(ras_engine_frame(e), ctx)) != 0) {
+		stop = block_fn ? block_fn(ras_engine_frame(e), ctx) : 0;
+		if (stop < 0) {
+			ret = stop;
 			snprintf(err, errlen, "stopped after frame %lld", (long long)ras_engine_frame(e));
 			goto out;
 		}
@@ -184,6 +186,8 @@ int ras_render_run(struct ras_engine *e, struct ras_audiofile *out, int64_t fram
 			fill += n;
 		}
 		done += n;
+		if (stop > 0)
+			break;
 	}
 	if (out && fill)
 		ret = ras_audiofile_append(out, lr, fill, err, errlen);

@@ -18,7 +18,7 @@ enum {
 	OPT_BLOCK, OPT_OUT, OPT_BEATS_OUT, OPT_OUT_DIR, OPT_CLIENT_NAME, OPT_SERVER,
 	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_INPUT, OPT_SENSOR,
 	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
-	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE,
+	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION,
 };
 
 /* Which commands take an option. */
@@ -66,6 +66,7 @@ static const struct {
 	{ { "sensor", required_argument, NULL, OPT_SENSOR }, P | A },
 	{ { "steps-out", required_argument, NULL, OPT_STEPS_OUT }, P | R | A },
 	{ { "walker", required_argument, NULL, OPT_WALKER }, P | R },
+	{ { "session", required_argument, NULL, OPT_SESSION }, P | R },
 	{ { "adapt", required_argument, NULL, OPT_ADAPT }, P | R },
 	{ { "bpm-min", required_argument, NULL, OPT_BPM_MIN }, P | R },
 	{ { "bpm-max", required_argument, NULL, OPT_BPM_MAX }, P | R },
@@ -156,6 +157,7 @@ void ras_cli_usage(FILE *f)
 	      "  --adapt MODE              fixed (default), follow (tempo tracks cadence), entrain\n"
 	      "  --bpm-min B --bpm-max B   safety limits for adaptation (default 30, 200)\n"
 	      "  --max-change B            largest tempo change per minute, bpm\n"
+	      "  --session FILE            a RAS protocol: baseline, cue, ramp, fade, post (presets/*.ini)\n"
 	      "  --quiet  --help  --version\n"
 	      "\n"
 	      "Exit status: 0 done, 1 runtime error (files, JACK), 2 usage error.\n",
@@ -581,6 +583,9 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		case OPT_GRAB:
 			o->grab = true;
 			break;
+		case OPT_SESSION:
+			o->session = a;
+			break;
 		case OPT_WALKER:
 			if (!*a)
 				ret = usage_error(err, errlen, "%s: empty (e.g. cadence=100,cv=3,seed=1)", opt);
@@ -648,6 +653,20 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 				   o->lockout >= 0 ? "lockout" : "debounce");
 	if (o->command == RAS_RUN_ANALYZE && !o->sensor)
 		return usage_error(err, errlen, "analyze: --sensor footswitch|force|accel is required");
+	if (o->session) {
+		const char *clash = tempo_set ? "--tempo" : have_source ? "--map/--ramp/--step" :
+				    o->adapt && strcmp(o->adapt, "fixed") ? "--adapt" :
+				    o->fade[0] >= 0 ? "--fade" : o->gap[0] ? "--gap" :
+				    o->alternate ? "--alternate" : o->countin ? "--count-in" :
+				    meter_set || *o->pattern ? "--meter/--pattern" : NULL;
+
+		if (clash)
+			return usage_error(err, errlen, "--session: not with %s (the session file "
+					   "sets tempo, cues and phases)", clash);
+		if (!o->input && !o->walker)
+			return usage_error(err, errlen, "--session: needs steps: --input (a sensor) or "
+					   "--walker");
+	}
 	if (o->walker && o->input)
 		return usage_error(err, errlen, "--walker: choose one of --walker and --input");
 	if (o->command == RAS_RUN_PLAY && (o->input || o->sensor) && !(o->input && o->sensor))

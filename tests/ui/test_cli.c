@@ -375,6 +375,14 @@ static const struct usage usage_errors[] = {
 	{ { "play", "--steps-out", "s.csv" }, { "--input" } },
 	{ { "render", "--input", "x.evemu", "--out", "x.wav", "--duration", "1" }, { "--input", "render" } },
 	{ { "devices", "--tempo", "90" }, { "--tempo", "devices" } },
+	/* sessions */
+	{ { "render", "--session", "s.ini", "--beats-out", "b.csv" }, { "--session", "--walker" } },
+	{ { "render", "--session", "s.ini", "--walker", "cadence=90", "--tempo", "90", "--beats-out",
+	    "b.csv" }, { "--session", "--tempo" } },
+	{ { "render", "--session", "s.ini", "--walker", "cadence=90", "--adapt", "follow",
+	    "--beats-out", "b.csv" }, { "--session", "--adapt" } },
+	{ { "play", "--session", "s.ini", "--walker", "cadence=90", "--count-in", "1" },
+	  { "--session", "--count-in" } },
 	/* commands */
 	{ { "bogus" }, { "bogus" } },
 	{ { "--tempo", "96" }, { "--tempo", "command" } },
