@@ -27,6 +27,7 @@
 #include "rasbeat/engine.h"
 #include "rasbeat/evdev.h"
 #include "rasbeat/jackout.h"
+#include "rasbeat/program.h"
 #include "rasbeat/render.h"
 #include "rasbeat/session.h"
 #include "rasbeat/steplog.h"
@@ -88,6 +89,8 @@ struct loop {
 	struct ras_tempo_config tcfg;
 	struct ras_tempo *tempo;
 	struct ras_session *session;	/* a protocol: it sends the commands */
+	struct ras_program *program;	/* or a movement program: a fixed schedule */
+	bool verbose;			/* print the program's segments */
 	struct ras_engine *engine;
 	struct steps steps;
 	double rate;
@@ -196,6 +199,10 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 			spec = o->sound[RAS_PART_NORMAL];
 		if (!spec && i != RAS_PART_SUB && l && l->session)
 			spec = info.sound;
+		/* A program's cues differ by part: on, off and the count. */
+		if (!o->sound[i] && l && l->program)
+			spec = i == RAS_PART_ACCENT ? RAS_PROGRAM_SOUND_ON :
+			       i == RAS_PART_SUB ? RAS_PROGRAM_SOUND_COUNT : RAS_PROGRAM_SOUND_OFF;
 		if (!spec)
 			spec = defaults[i];
 		if (ras_cuefile_resolve(spec, i == RAS_PART_ACCENT, rate, &s->sound[i], err, errlen))
@@ -215,7 +222,13 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 	}
 	if (l && l->session)
 		ras_session_engine_config(l->session, &cfg);
-	sched = build_schedule(o, map_text, l && l->session ? &info : NULL, err, errlen);
+	if (l && l->program) {
+		cfg.master *= ras_db_to_gain(l->program->gain_db);
+		if (ras_program_build(l->program, &sched, err, errlen))
+			goto fail;
+	} else {
+		sched = build_schedule(o, map_text, l && l->session ? &info : NULL, err, errlen);
+	}
 	if (!sched)
 		goto fail;
 	s->endless = isinf(ras_schedule_end_time(sched));
@@ -368,6 +381,12 @@ static int loop_beat(const struct ras_beat *b, void *ctx)
 		ras_tempo_beat(l->tempo, b);
 	if (l->session)
 		ras_session_beat(l->session, b);
+	if (l->program && l->verbose) {
+		char what[128];
+
+		ras_program_describe(l->program, b->index, what, sizeof(what));
+		fprintf(stderr, "rasbeat: %7.1f s  %s\n", b->time, what);
+	}
 	return 0;
 }
 
@@ -421,7 +440,33 @@ static int loop_open(struct loop *l, const struct ras_options *o, double rate)
 
 	memset(l, 0, sizeof(*l));
 	l->rate = rate;
+	if (o->session && !(l->program = malloc(sizeof(*l->program)))) {
+		fprintf(stderr, "rasbeat: out of memory\n");
+		return 1;
+	}
 	if (o->session) {
+		/* A program= file, else a gait session. */
+		int ret = ras_program_load(o->session, l->program, err, sizeof(err));
+
+		if (ret && ret != -ENODATA) {
+			fprintf(stderr, "rasbeat: %s\n", err);
+			free(l->program);
+			l->program = NULL;
+			return 1;
+		}
+		if (!ret) {
+			l->verbose = !o->quiet;
+			if (!o->quiet)
+				fprintf(stderr, "rasbeat: %s: %s, %d %ss\n", l->program->name,
+					ras_program_type_name(l->program->type), l->program->cycles,
+					l->program->type == RAS_PROGRAM_BREATHING ? "breath" :
+					l->program->type == RAS_PROGRAM_STRETCHING ? "rep" : "group");
+		} else {
+			free(l->program);
+			l->program = NULL;
+		}
+	}
+	if (o->session && !l->program) {
 		struct ras_session_config sc;
 
 		ras_session_config_default(&sc);
@@ -480,6 +525,7 @@ static int loop_finish(struct loop *l, const struct ras_options *o)
 static void loop_free(struct loop *l)
 {
 	ras_session_free(l->session);
+	free(l->program);
 	ras_tempo_free(l->tempo);
 	ras_walker_free(l->walker);
 	free(l->steps.v);

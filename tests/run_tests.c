@@ -22,6 +22,7 @@ void test_spsc_register(void);
 void test_tempomap_register(void);
 void test_tempo_register(void);
 void test_session_register(void);
+void test_program_register(void);
 void test_cuefile_register(void);
 void test_render_register(void);
 void test_jack_register(void);
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
 	test_tempomap_register();
 	test_tempo_register();
 	test_session_register();
+	test_program_register();
 	test_cuefile_register();
 	test_render_register();
 	test_beatlog_register();

@@ -36,7 +36,8 @@
 #define RAS_BPM_MIN 1.0
 #define RAS_BPM_MAX 600.0
 #define RAS_METER_MAX 32	/* beats per bar */
-#define RAS_SUB_MAX 16		/* subdivisions per beat */
+#define RAS_SUB_MAX 16		/* subdivisions per beat, as options and maps give them */
+#define RAS_SCHEDULE_SUB_MAX 64	/* in a schedule: a program's count through a 64 s hold */
 #define RAS_LABEL_MAX 32
 
 enum ras_section_kind {
@@ -55,7 +56,7 @@ enum ras_accent {
 struct ras_meter {
 	int beats;			/* beats per bar, 1..RAS_METER_MAX */
 	int denom;			/* note value of a beat (4 = quarter) */
-	int sub;			/* clicks per beat, 1..RAS_SUB_MAX */
+	int sub;			/* clicks per beat, 1..RAS_SCHEDULE_SUB_MAX */
 	int every;			/* 1 every beat, 2 every other beat, 0 none */
 	bool countin;			/* a count-in section */
 	float gain;			/* linear gain of this section */

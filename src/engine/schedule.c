@@ -63,7 +63,7 @@ static bool bpm_ok(double bpm)
 static bool meter_ok(const struct ras_meter *m)
 {
 	return m->beats >= 1 && m->beats <= RAS_METER_MAX && m->sub >= 1 &&
-	       m->sub <= RAS_SUB_MAX && m->every >= 0 && m->every <= 2 &&
+	       m->sub <= RAS_SCHEDULE_SUB_MAX && m->every >= 0 && m->every <= 2 &&
 	       isfinite(m->gain) && m->gain >= 0;
 }
 

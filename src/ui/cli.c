@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rasbeat/cli.h"
+#include "rasbeat/program.h"
 #include "rasbeat/render.h"
 
 enum {
@@ -663,7 +664,8 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		if (clash)
 			return usage_error(err, errlen, "--session: not with %s (the session file "
 					   "sets tempo, cues and phases)", clash);
-		if (!o->input && !o->walker)
+		/* A movement program (program=) plays without steps. */
+		if (!o->input && !o->walker && !ras_program_probe(o->session))
 			return usage_error(err, errlen, "--session: needs steps: --input (a sensor) or "
 					   "--walker");
 	}
