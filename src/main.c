@@ -54,6 +54,7 @@ static const char demo_map[] =
 	"off:    2 4/4 110 every=0\n";
 
 static volatile sig_atomic_t stop_signal;
+static int make_dirs(const char *path, mode_t mode, char *err, size_t errlen);
 
 static void on_signal(int sig)
 {
@@ -545,6 +546,11 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 
 	if ((ret = loop_open(&loop, o, o->rate)))
 		return ret;
+	/* Patient data: the folder is the user's alone. */
+	if (o->log_dir && make_dirs(o->log_dir, 0700, err, sizeof(err))) {
+		loop_free(&loop);
+		return fail(NULL, err);
+	}
 	if ((ret = session_new(&s, o, o->rate, map_text, &loop, err, sizeof(err)))) {
 		loop_free(&loop);
 		fail(NULL, err);
@@ -639,6 +645,11 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	if ((ret = loop_open(&loop, o, rate))) {
 		ras_jack_close(jack);
 		return ret;
+	}
+	if (o->log_dir && make_dirs(o->log_dir, 0700, err, sizeof(err))) {
+		ras_jack_close(jack);
+		loop_free(&loop);
+		return fail(NULL, err);
 	}
 	if ((ret = session_new(&s, o, rate, map_text, &loop, err, sizeof(err)))) {
 		ras_jack_close(jack);
@@ -797,7 +808,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	return lost ? 1 : ret;
 }
 
-static int make_dirs(const char *path, char *err, size_t errlen)
+static int make_dirs(const char *path, mode_t mode, char *err, size_t errlen)
 {
 	char buf[4096];
 
@@ -812,7 +823,7 @@ static int make_dirs(const char *path, char *err, size_t errlen)
 			char c = *p;
 
 			*p = '\0';
-			if (mkdir(buf, 0755) && errno != EEXIST) {
+			if (mkdir(buf, mode) && errno != EEXIST) {
 				snprintf(err, errlen, "%s: cannot create: %s", buf, strerror(errno));
 				return -1;
 			}
@@ -854,7 +865,7 @@ static int run_demo(struct ras_options *o)
 			 (base = getenv("HOME")) && *base ? base : ".");
 	}
 	fprintf(stderr, "rasbeat: %s; rendering the demo instead\n", err);
-	if (make_dirs(dir, err, sizeof(err)))
+	if (make_dirs(dir, 0755, err, sizeof(err)))
 		return fail(NULL, err);
 	snprintf(wav, sizeof(wav), "%s/demo.wav", dir);
 	snprintf(csv, sizeof(csv), "%s/beats.csv", dir);
@@ -874,7 +885,7 @@ static int run_cues(const struct ras_options *o)
 	const double rate = o->rate == 48000 ? 44100 : o->rate;
 	char err[ERRLEN], path[4200];
 
-	if (make_dirs(dir, err, sizeof(err)))
+	if (make_dirs(dir, 0755, err, sizeof(err)))
 		return fail(NULL, err);
 	for (int c = 0; c < RAS_CUE_COUNT; c++) {
 		for (int accent = 0; accent < 2; accent++) {

@@ -592,9 +592,32 @@ static void test_session(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad.ini:4:"));
 }
 
+/* The issue's own command: three minutes of closed loop, a log folder of the user's alone. */
+static void test_render_log_dir(void)
+{
+	char dir[PATHLEN], logd[PATHLEN], flac[PATHLEN];
+	struct stat st;
+	double t0 = test_now();
+	SF_INFO info;
+
+	fresh_dir(dir, "logdir");
+	path_in(logd, dir, "sessions/p01");
+	path_in(flac, dir, "w.flac");
+	CU_ASSERT_EQUAL(RUN("render", "--adapt", "follow", "--tempo", "110", "--walker",
+			    "cadence=92,seed=7", "--duration", "180", "--out", flac, "--log", logd), 0);
+	CU_ASSERT(test_now() - t0 < 5);
+	CU_ASSERT_FATAL(stat(logd, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0700);
+	CU_ASSERT(exists(join(logd, "beats.csv")));
+	CU_ASSERT(exists(join(logd, "steps.csv")));
+	CU_ASSERT_FATAL(audio_info(flac, &info));
+	CU_ASSERT_EQUAL(info.frames, 180 * 48000);
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
+		   { "render --log DIR: the issue's closed-loop command", test_render_log_dir },
 		   { "--session protocol through the binary", test_session },
 		   { "--adapt follow converges and holds", test_adapt_follow },
 		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },

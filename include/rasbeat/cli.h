@@ -81,6 +81,8 @@ struct ras_options {
 	/* closing the loop */
 	const char *walker;		/* simulated walker spec, see walker.h */
 	const char *session;		/* a session protocol (INI), see session.h */
+	const char *log_dir;		/* --log DIR: beats.csv and steps.csv there */
+	char log_beats[4096], log_steps[4096];
 	const char *adapt;		/* fixed, follow, entrain */
 	double bpm_min, bpm_max;	/* safety limits */
 	double max_change;		/* bpm per minute; < 0: the controller's default */

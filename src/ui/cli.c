@@ -19,7 +19,7 @@ enum {
 	OPT_BLOCK, OPT_OUT, OPT_BEATS_OUT, OPT_OUT_DIR, OPT_CLIENT_NAME, OPT_SERVER,
 	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_INPUT, OPT_SENSOR,
 	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
-	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION,
+	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION, OPT_LOG,
 };
 
 /* Which commands take an option. */
@@ -68,6 +68,7 @@ static const struct {
 	{ { "steps-out", required_argument, NULL, OPT_STEPS_OUT }, P | R | A },
 	{ { "walker", required_argument, NULL, OPT_WALKER }, P | R },
 	{ { "session", required_argument, NULL, OPT_SESSION }, P | R },
+	{ { "log", required_argument, NULL, OPT_LOG }, P | R },
 	{ { "adapt", required_argument, NULL, OPT_ADAPT }, P | R },
 	{ { "bpm-min", required_argument, NULL, OPT_BPM_MIN }, P | R },
 	{ { "bpm-max", required_argument, NULL, OPT_BPM_MAX }, P | R },
@@ -158,7 +159,9 @@ void ras_cli_usage(FILE *f)
 	      "  --adapt MODE              fixed (default), follow (tempo tracks cadence), entrain\n"
 	      "  --bpm-min B --bpm-max B   safety limits for adaptation (default 30, 200)\n"
 	      "  --max-change B            largest tempo change per minute, bpm\n"
-	      "  --session FILE            a RAS protocol: baseline, cue, ramp, fade, post (presets/*.ini)\n"
+	      "  --session FILE            a RAS protocol (baseline, cue, ramp, fade, post) or a program\n"
+	      "                            (breathing, stretching, relaxation): presets/*.ini\n"
+	      "  --log DIR                 keep beats.csv (and steps.csv) in DIR, created 0700\n"
 	      "  --quiet  --help  --version\n"
 	      "\n"
 	      "Exit status: 0 done, 1 runtime error (files, JACK), 2 usage error.\n",
@@ -587,6 +590,11 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		case OPT_SESSION:
 			o->session = a;
 			break;
+		case OPT_LOG:
+			if (!*a || strlen(a) > sizeof(o->log_beats) - 16)
+				ret = usage_error(err, errlen, "%s: needs a folder name", opt);
+			o->log_dir = a;
+			break;
 		case OPT_WALKER:
 			if (!*a)
 				ret = usage_error(err, errlen, "%s: empty (e.g. cadence=100,cv=3,seed=1)", opt);
@@ -637,6 +645,15 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 	if (*o->pattern && (int)strlen(o->pattern) != o->beats)
 		return usage_error(err, errlen, "--pattern: '%s' has %zu beats but the meter has %d",
 				   o->pattern, strlen(o->pattern), o->beats);
+	if (o->log_dir) {
+		/* The session's record in one folder (issue 5 adds events and a summary). */
+		snprintf(o->log_beats, sizeof(o->log_beats), "%s/beats.csv", o->log_dir);
+		snprintf(o->log_steps, sizeof(o->log_steps), "%s/steps.csv", o->log_dir);
+		if (!o->beats_out)
+			o->beats_out = o->log_beats;
+		if (!o->steps_out && (o->input || o->walker))
+			o->steps_out = o->log_steps;
+	}
 	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out)
 		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE) is required");
 	/* Only a name check: an unknown extension is a usage error, found
