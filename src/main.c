@@ -537,7 +537,7 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 		      const char *beats_out)
 {
 	char err[ERRLEN];
-	struct session s;
+	struct session s = { 0 };
 	struct ras_audiofile *af = NULL;
 	struct ras_beatlog *log = NULL;
 	struct loop loop;
@@ -548,32 +548,24 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 		return ret;
 	/* Patient data: the folder is the user's alone. */
 	if (o->log_dir && make_dirs(o->log_dir, 0700, err, sizeof(err))) {
-		loop_free(&loop);
-		return fail(NULL, err);
+		ret = fail(NULL, err);
+		goto out;
 	}
 	if ((ret = session_new(&s, o, o->rate, map_text, &loop, err, sizeof(err)))) {
-		loop_free(&loop);
 		fail(NULL, err);
-		return ret;
+		goto out;
 	}
 	if (o->duration >= 0) {
 		frames = llround(o->duration * o->rate);
 	} else if (s.endless && !loop.session) {
-		session_free(&s);
-		loop_free(&loop);
 		fprintf(stderr, "rasbeat: render: --duration is required (this tempo goes on for ever)\n");
-		return 2;
+		ret = 2;
+		goto out;
 	}
-	if (out && !(af = ras_audiofile_create(out, o->rate, 2, err, sizeof(err)))) {
-		session_free(&s);
-		loop_free(&loop);
-		return fail(NULL, err);
-	}
-	if (beats_out && !(log = ras_beatlog_create(beats_out, err, sizeof(err)))) {
-		ras_audiofile_abort(af);
-		session_free(&s);
-		loop_free(&loop);
-		return fail(NULL, err);
+	if ((out && !(af = ras_audiofile_create(out, o->rate, 2, err, sizeof(err)))) ||
+	    (beats_out && !(log = ras_beatlog_create(beats_out, err, sizeof(err))))) {
+		ret = fail(NULL, err);
+		goto out;
 	}
 	loop.log = log;
 	catch_signals();
@@ -598,20 +590,20 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 		if (ret && out)
 			unlink(out);
 	}
-	ras_audiofile_abort(af);
-	ras_beatlog_abort(log);
 	if (ret) {
-		session_free(&s);
-		loop_free(&loop);
-		return fail("render", err);
+		ret = fail("render", err);
+		goto out;
 	}
 	ret = loop_finish(&loop, o);
-	loop_free(&loop);
 	if (!o->quiet)
 		fprintf(stderr, "rasbeat: rendered %.3f s at %.0f Hz%s%s%s%s, peak %.1f dBFS\n",
 			(double)ras_engine_frame(s.engine) / o->rate, o->rate, out ? " to " : "",
 			out ? out : "", beats_out ? ", beats in " : "", beats_out ? beats_out : "",
 			20 * log10(fmax(ras_engine_peak(s.engine), 1e-9)));
+out:
+	ras_audiofile_abort(af);
+	ras_beatlog_abort(log);
+	loop_free(&loop);
 	session_free(&s);
 	return ret;
 }
@@ -633,7 +625,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	struct ras_stepsource *src = NULL;
 	struct play_clock pc = { .jack = jack };
 	struct loop loop;
-	struct session s;
+	struct session s = { 0 };
 	double rate = ras_jack_rate(jack);
 	int64_t limit = o->duration >= 0 ? llround(o->duration * rate) : -1;
 	int64_t seen = -1;
@@ -647,50 +639,34 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		return ret;
 	}
 	if (o->log_dir && make_dirs(o->log_dir, 0700, err, sizeof(err))) {
-		ras_jack_close(jack);
-		loop_free(&loop);
-		return fail(NULL, err);
+		ret = fail(NULL, err);
+		goto fail_setup;
 	}
 	if ((ret = session_new(&s, o, rate, map_text, &loop, err, sizeof(err)))) {
-		ras_jack_close(jack);
-		loop_free(&loop);
 		fail(NULL, err);
-		return ret;
+		goto fail_setup;
 	}
 	if (o->input) {
 		struct ras_stepsource_config sc = { .input = o->input, .grab = o->grab };
 
-		if ((ret = detect_config(o, &sc.detect))) {
-			ras_jack_close(jack);
-			session_free(&s);
-			loop_free(&loop);
-			return ret;
-		}
+		if ((ret = detect_config(o, &sc.detect)))
+			goto fail_setup;
 		src = ras_stepsource_open(&sc, err, sizeof(err));
 		if (!src) {
-			ras_jack_close(jack);
-			session_free(&s);
-			loop_free(&loop);
-			return fail(NULL, err);
+			ret = fail(NULL, err);
+			goto fail_setup;
 		}
 	}
 	if (o->beats_out && !(log = ras_beatlog_create(o->beats_out, err, sizeof(err)))) {
-		ras_jack_close(jack);
-		ras_stepsource_free(src);
-		session_free(&s);
-		loop_free(&loop);
-		return fail(NULL, err);
+		ret = fail(NULL, err);
+		goto fail_setup;
 	}
 	loop.log = log;
 	catch_signals();
 	loop_block(0, &loop);
 	if (ras_jack_start(jack, s.engine, connect, o->no_connect, err, sizeof(err))) {
-		ras_jack_close(jack);
-		ras_beatlog_abort(log);
-		ras_stepsource_free(src);
-		session_free(&s);
-		loop_free(&loop);
-		return fail("JACK", err);
+		ret = fail("JACK", err);
+		goto fail_setup;
 	}
 	/* The walker hears a beat when it leaves the speakers; the controller
 	 * compares steps with that moment too. */
@@ -806,6 +782,15 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	ras_jack_close(jack);
 	session_free(&s);
 	return lost ? 1 : ret;
+
+fail_setup:
+	/* The client first: it may be calling the engine. */
+	ras_jack_close(jack);
+	ras_beatlog_abort(log);
+	ras_stepsource_free(src);
+	loop_free(&loop);
+	session_free(&s);
+	return ret;
 }
 
 static int make_dirs(const char *path, mode_t mode, char *err, size_t errlen)
