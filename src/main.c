@@ -83,6 +83,8 @@ struct steps {
  * simulated walker hearing the beats, and the steps collected (from the
  * walker or a sensor) for the step list and the summary.
  */
+struct session;
+
 struct loop {
 	struct ras_beatlog *log;
 	struct ras_walker *walker;
@@ -93,6 +95,8 @@ struct loop {
 	struct ras_program *program;	/* or a movement program: a fixed schedule */
 	bool verbose;			/* print the program's segments */
 	struct ras_engine *engine;
+	const struct session *sounds;	/* for the session's RAS_CMD_SOUND */
+	float master;			/* --master, for its RAS_CMD_GAIN */
 	struct steps steps;
 	double rate;
 	double latency_s;	/* beat to ear: the playback latency */
@@ -102,6 +106,9 @@ struct loop {
 
 struct session {
 	struct ras_sound *sound[RAS_PART_COUNT];
+	/* A session's phase sounds: [2 i] accent, [2 i + 1] normal variant. */
+	struct ras_sound **phase_sound;
+	int phase_sounds;
 	struct ras_engine *engine;
 	double rate;
 	bool endless;		/* the schedule never ends by itself */
@@ -112,6 +119,9 @@ static void session_free(struct session *s)
 	ras_engine_free(s->engine);
 	for (int i = 0; i < RAS_PART_COUNT; i++)
 		ras_sound_free(s->sound[i]);
+	for (int i = 0; i < 2 * s->phase_sounds; i++)
+		ras_sound_free(s->phase_sound[i]);
+	free(s->phase_sound);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -211,6 +221,26 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 		cfg.sound[i] = s->sound[i];
 		cfg.gain[i] = ras_db_to_gain(o->gain_db[i]);
 	}
+	/* Every sound a session's phases name, loaded now: none while it plays. */
+	if (l && l->session && (s->phase_sounds = ras_session_sound_count(l->session))) {
+		s->phase_sound = calloc(2 * (size_t)s->phase_sounds, sizeof(*s->phase_sound));
+		if (!s->phase_sound) {
+			s->phase_sounds = 0;
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (int i = 0; i < 2 * s->phase_sounds; i++) {
+			char why[ERRLEN];
+			int line;
+			const char *name = ras_session_sound_name(l->session, i / 2, &line);
+
+			if (ras_cuefile_resolve(name, i % 2 == 0, rate, &s->phase_sound[i], why,
+						sizeof(why))) {
+				snprintf(err, errlen, "%s:%d: sound: %.700s", o->session, line, why);
+				goto fail;
+			}
+		}
+	}
 	cfg.master = ras_db_to_gain(o->master_db);
 	cfg.alternate = o->alternate;
 	cfg.first_foot = o->first_foot;
@@ -254,8 +284,11 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 		snprintf(err, errlen, "cannot start the engine: %s", strerror(errno));
 		goto fail;
 	}
-	if (l)
+	if (l) {
 		l->engine = s->engine;
+		l->sounds = s;
+		l->master = ras_db_to_gain(o->master_db);
+	}
 	return 0;
 fail:
 	session_free(s);
@@ -422,8 +455,18 @@ static int loop_block(int64_t frame, void *ctx)
 		struct ras_session_event ev;
 		int n = ras_session_poll(l->session, frame / l->rate, cmd, RAS_SESSION_CMD_MAX);
 
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			/* The runner knows no buffers and no --master: see session.h. */
+			if (cmd[i].kind == RAS_CMD_SOUND) {
+				int k = (int)cmd[i].value;
+
+				cmd[i].sound = k < 0 ? l->sounds->sound[cmd[i].part] :
+					       l->sounds->phase_sound[2 * k + (cmd[i].part != RAS_PART_ACCENT)];
+			} else if (cmd[i].kind == RAS_CMD_GAIN) {
+				cmd[i].value *= l->master;
+			}
 			ras_engine_send(l->engine, &cmd[i]);
+		}
 		while (ras_session_next_event(l->session, &ev))
 			fprintf(stderr, "rasbeat: %7.1f s  %s\n", ev.time, ev.text);
 		if (ras_session_done(l->session))

@@ -590,6 +590,20 @@ static void test_session(void)
 	CU_ASSERT_FATAL(write_text(bad, "[session]\nname=x\n[p1]\ntype=walkabout\n"));
 	CU_ASSERT_EQUAL(RUN("render", "--session", bad, "--walker", "cadence=96", "--beats-out", bc), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad.ini:4:"));
+	/* Per-phase sounds, gains and sides: loaded before the start, played. */
+	CU_ASSERT_FATAL(write_text(bad, "[session]\ntempo=96\n"
+				   "[a]\ntype=cue\nseconds=5\nsound=woodblock\nside=R\n"
+				   "[b]\ntype=cue\nseconds=5\ngain=-6\nsound=beep\n"
+				   "[c]\ntype=fade\nseconds=6\nsound=woodblock\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--session", bad, "--walker", "cadence=96", "--beats-out", bc), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "session over"));
+	/* A phase's sound file that is no audio: its FILE:LINE, exit 1. */
+	CU_ASSERT_FATAL(write_text(bad, "[session]\ntempo=96\n[a]\ntype=cue\nseconds=5\n"
+				   "sound=presets/stroke-paretic.ini\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--session", bad, "--walker", "cadence=96", "--beats-out", bc), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad.ini:6: sound: presets/stroke-paretic.ini"));
+	if (!strstr(out, "bad.ini:6: sound: "))
+		fprintf(stderr, "\n%s\n", out);
 }
 
 /* The issue's own command: three minutes of closed loop, a log folder of the user's alone. */

@@ -75,6 +75,14 @@ enum ras_cmd_kind {
 	RAS_CMD_EVERY,		/* value: 1 every beat, 2 every other, 0 none (fading) */
 	RAS_CMD_NUDGE,		/* value: beats to move the phase by (+ earlier),
 				 * seconds: over how long; see ras_schedule_nudge */
+	RAS_CMD_SOUND,		/* part, sound: the part's sound from then on (voices
+				 * already sounding finish their old buffer); the
+				 * sound is the sender's and must outlive the engine */
+	RAS_CMD_GAIN,		/* value: master gain, linear (replaces cfg.master) */
+	RAS_CMD_SIDE,		/* value: -1 both (alternate off, as configured
+				 * pan no longer applies), 0 left, 1 right: cues
+				 * alternate, hard panned (pan 1), even beats on
+				 * that side; with EVERY 2 only that side sounds */
 };
 
 struct ras_cmd {
@@ -82,6 +90,8 @@ struct ras_cmd {
 	int64_t frame;		/* engine frame to act at; < 0: at the next block */
 	double value;
 	double seconds;
+	int part;				/* SOUND: enum ras_part */
+	const struct ras_sound *sound;		/* SOUND: borrowed, non-NULL */
 };
 
 /* One beat of the schedule, reported whether it sounded or not. */

@@ -15,7 +15,7 @@
  *                     ; when a cued phase comes before any baseline)
  *   sound = woodblock ; cue sound, a --sound spec
  *   gain = -6         ; dB
- *   side = R          ; cues on that side only (see below)
+ *   side = R          ; cues on that side only (see below): L, R or both
  *
  *   [walk]      type = baseline  steps = 20 | seconds = 30  [skip = 3]
  *   [cue]       type = cue       seconds = 60  [percent = 100]
@@ -52,18 +52,29 @@
  * beginning of a line (an indented line continues the one above). Errors
  * read "FILE:LINE: KEY: what is wrong".
  *
- * Per-phase sound=, gain= and side= are refused: the engine fixes its
- * sounds, gains and panning when it is made and has no command to change
- * them while it plays (a RAS_CMD_SOUND / RAS_CMD_GAIN / RAS_CMD_PAN would
- * be needed). They are session-wide instead. side= makes the cues
- * alternate left/right, hard panned (pan 1), with the first (even) beat on
- * that side, and plays every other beat (EVERY 2): only that side's cues
- * sound, one per stride, at the step tempo. A fade then goes from those
- * cues to none, half of `seconds` each (the engine has no every fourth).
+ * sound=, gain= and side= may also be given in a cue, ramp or fade phase:
+ * they hold for that phase; where a phase says nothing, the [session] value
+ * does. A phase's sound= must be a built-in cue name or a readable file
+ * (checked here, "FILE:LINE: sound: ..."); the caller loads the files.
+ * side= makes the cues alternate left/right, hard panned (pan 1), with the
+ * first (even) beat on that side, and plays every other beat (EVERY 2):
+ * only that side's cues sound, one per stride, at the step tempo; side=both
+ * undoes it for a phase. A fade with a side goes from those cues to none,
+ * half of `seconds` each (the engine has no every fourth).
  *
  * The runner is pure like the tempo controller: fed beats, steps and time,
  * it returns engine commands (PAUSE/RESUME for cue-less phases, TEMPO for
- * cue and ramp levels, EVERY for fading and side) and events with a reason.
+ * cue and ramp levels, EVERY for fading and side, and at the start of a
+ * cued phase whose sound, gain or side differs from the one before it:
+ * SOUND, for parts ACCENT and NORMAL, GAIN and SIDE) and events with a
+ * reason. The runner knows no buffers and no master gain, so before
+ * sending, the caller must translate:
+ *   RAS_CMD_SOUND  value i >= 0: set `sound` to its buffer of
+ *                  ras_session_sound_name(i) for `part` (loaded before
+ *                  the engine starts, accent variant for ACCENT); value -1:
+ *                  the sound it configured the engine with for `part`;
+ *   RAS_CMD_GAIN   value is the phase's gain=, linear: multiply it by the
+ *                  master gain it configured before ras_session_engine_config.
  * Times are session seconds (engine frame / rate; 0 is frame 0). Drive it
  * like the controller (tempo.h), which it replaces: do not run both.
  *
@@ -97,7 +108,7 @@
 #define RAS_SESSION_NAME_MAX 64
 #define RAS_SESSION_TEXT_MAX 160
 /* Room ras_session_poll needs in `out`. */
-#define RAS_SESSION_CMD_MAX 4
+#define RAS_SESSION_CMD_MAX 8
 /* Largest ramp window, and most intervals a baseline keeps. */
 #define RAS_SESSION_WINDOW_MAX 64
 #define RAS_SESSION_STEPS_MAX 512
@@ -121,6 +132,10 @@ struct ras_phase {
 	double step, every, max_percent;	/* ramp: 5 %, 60 s, 115 % */
 	double r_min, async_max_ms;	/* ramp: 0.8, 60 ms */
 	int window;			/* ramp: 20 steps */
+	int sound;			/* index for ras_session_sound_name; -1 the
+					 * engine's own ([session] sound= or --sound) */
+	double gain_db;			/* gain=, else [session] gain= */
+	enum ras_foot side;		/* side=, else [session] side= */
 };
 
 struct ras_session_config {
@@ -196,6 +211,12 @@ void ras_session_free(struct ras_session *s);
 void ras_session_info(const struct ras_session *s, struct ras_session_info *info);
 /* Phase i, or NULL. */
 const struct ras_phase *ras_session_phase(const struct ras_session *s, int i);
+/* The distinct sound= specs of the phases (not [session] sound=), in order
+ * of first use, and the line of that use (line may be NULL). NULL for a
+ * bad index. The caller loads each before the engine starts and maps the
+ * index of RAS_CMD_SOUND to it. */
+int ras_session_sound_count(const struct ras_session *s);
+const char *ras_session_sound_name(const struct ras_session *s, int i, int *line);
 /* Apply [session] gain= and side= to an engine config: master gain times
  * gain=; alternate, first_foot and pan 1 for side=. The sound= spec is the
  * caller's to load (ras_session_info). */

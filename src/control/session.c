@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "rasbeat/measures.h"
 #include "rasbeat/session.h"
@@ -33,6 +34,9 @@ enum key {
 	K_R_MIN,
 	K_ASYNC_MAX,
 	K_WINDOW,
+	K_SOUND,
+	K_GAIN,
+	K_SIDE,
 	K_COUNT,
 };
 
@@ -63,6 +67,10 @@ static const struct key_info {
 			  offsetof(struct ras_phase, async_max_ms) },
 	[K_WINDOW] = { "window", T(RAMP), 2, RAS_SESSION_WINDOW_MAX, true,
 		       offsetof(struct ras_phase, window) },
+	/* Read by phase_key itself; the [session] values are the defaults. */
+	[K_SOUND] = { "sound", CUED },
+	[K_GAIN] = { "gain", CUED, -60, 12, false, offsetof(struct ras_phase, gain_db) },
+	[K_SIDE] = { "side", CUED },
 };
 
 static const char *const type_names[] = { "baseline", "cue", "ramp", "fade", "post" };
@@ -74,6 +82,10 @@ struct ras_session {
 	enum ras_foot side;
 	struct ras_phase phase[RAS_SESSION_PHASES_MAX];
 	int nphases;
+	/* Distinct per-phase sound= specs, with the line of their first use. */
+	char sounds[RAS_SESSION_PHASES_MAX][SOUND_MAX];
+	int sound_line[RAS_SESSION_PHASES_MAX];
+	int nsounds;
 
 	bool started, done;
 	int p;
@@ -86,6 +98,9 @@ struct ras_session {
 	bool bpm_from_ref;		/* set by a cued phase from the current ref */
 	bool paused;
 	int every, base_every;		/* base: 2 with side= */
+	int cur_sound;			/* as our commands leave the engine: */
+	double cur_gain_db;		/* sound index (-1 its own), gain, side */
+	enum ras_foot cur_side;
 
 	/* baseline, post */
 	int counted;
@@ -232,6 +247,43 @@ static int copy(struct parser *ps, const char *key, char *dst, size_t size, cons
 	return 1;
 }
 
+static int side(struct parser *ps, const char *name, const char *v, enum ras_foot *out)
+{
+	if (!strcasecmp(v, "L") || !strcasecmp(v, "left"))
+		*out = RAS_FOOT_LEFT;
+	else if (!strcasecmp(v, "R") || !strcasecmp(v, "right"))
+		*out = RAS_FOOT_RIGHT;
+	else if (!strcasecmp(v, "both"))
+		*out = RAS_FOOT_NONE;
+	else
+		return fail(ps, ps->line, name, "'%s' is not L, R or both", v);
+	return 1;
+}
+
+/* A built-in cue or a readable file; its index in s->sounds. */
+static int sound(struct parser *ps, const char *name, const char *v, int *out)
+{
+	struct ras_session *s = ps->s;
+	enum ras_cue cue;
+	int i;
+
+	if (strlen(v) >= SOUND_MAX)
+		return fail(ps, ps->line, name, "longer than %d characters", SOUND_MAX - 1);
+	if (ras_cue_from_name(v, &cue) && access(v, R_OK))
+		return fail(ps, ps->line, name,
+			    "'%s' is neither a built-in cue (click, woodblock, beep, tick) nor a readable file (%s)",
+			    v, strerror(errno));
+	for (i = 0; i < s->nsounds && strcmp(s->sounds[i], v); i++)
+		;
+	if (i == s->nsounds) {
+		strcpy(s->sounds[i], v);
+		s->sound_line[i] = ps->line;
+		s->nsounds++;
+	}
+	*out = i;
+	return 1;
+}
+
 static int session_key(struct parser *ps, const char *name, const char *v)
 {
 	static const char *const names[] = {
@@ -271,13 +323,7 @@ static int session_key(struct parser *ps, const char *name, const char *v)
 	case 4:
 		return number(ps, name, v, -60, 12, false, " dB", &s->gain_db);
 	default:
-		if (!strcasecmp(v, "L") || !strcasecmp(v, "left"))
-			s->side = RAS_FOOT_LEFT;
-		else if (!strcasecmp(v, "R") || !strcasecmp(v, "right"))
-			s->side = RAS_FOOT_RIGHT;
-		else
-			return fail(ps, ps->line, name, "'%s' is not L or R", v);
-		return 1;
+		return side(ps, name, v, &s->side);
 	}
 }
 
@@ -289,9 +335,6 @@ static int phase_key(struct parser *ps, const char *name, const char *v)
 	double x;
 	int i = 0;
 
-	if (!strcmp(name, "sound") || !strcmp(name, "gain") || !strcmp(name, "side"))
-		return fail(ps, ps->line, name,
-			    "not supported per phase (the engine fixes its sounds, gains and panning when it starts): set it in [session]");
 	while (i < K_COUNT && strcmp(name, keys[i].name))
 		i++;
 	if (i == K_COUNT)
@@ -309,8 +352,13 @@ static int phase_key(struct parser *ps, const char *name, const char *v)
 		}
 		return fail(ps, ps->line, name, "'%s' is not baseline, cue, ramp, fade or post", v);
 	}
+	if (i == K_SOUND)
+		return sound(ps, name, v, &ph->sound);
+	if (i == K_SIDE)
+		return side(ps, name, v, &ph->side);
 	if (!number(ps, name, v, k->lo, k->hi, k->integer,
 		    i == K_SECONDS || i == K_EVERY ? " s" : i == K_ASYNC_MAX ? " ms" :
+		    i == K_GAIN ? " dB" :
 		    i == K_PERCENT || i == K_STEP || i == K_MAX_PERCENT ? " %" : "", &x))
 		return 0;
 	if (k->integer)
@@ -386,6 +434,13 @@ static void check(struct parser *ps)
 			return;
 		}
 		t = type_names[ph->type];
+		/* [session] sound=, gain=, side= hold where a phase says nothing. */
+		if (!line[K_SOUND])
+			ph->sound = -1;
+		if (!line[K_GAIN])
+			ph->gain_db = s->gain_db;
+		if (!line[K_SIDE])
+			ph->side = s->side;
 		for (int k = 0; k < K_COUNT; k++) {
 			if (line[k] && !(keys[k].types & (1u << ph->type))) {
 				fail(ps, line[k], keys[k].name, "not a key of %s phases", t);
@@ -479,6 +534,9 @@ static struct ras_session *parse(const struct ras_session_config *cfg, FILE *f, 
 	s->bpm = s->tempo > 0 ? s->tempo : 100;
 	s->every = 1;
 	s->base_every = s->side == RAS_FOOT_NONE ? 1 : 2;
+	s->cur_sound = -1;
+	s->cur_gain_db = s->gain_db;
+	s->cur_side = s->side;
 	s->last_frame = INT64_MIN;
 	s->last_step = NAN;
 	s->ended_at = NAN;
@@ -559,6 +617,20 @@ void ras_session_info(const struct ras_session *s, struct ras_session_info *info
 const struct ras_phase *ras_session_phase(const struct ras_session *s, int i)
 {
 	return i >= 0 && i < s->nphases ? &s->phase[i] : NULL;
+}
+
+int ras_session_sound_count(const struct ras_session *s)
+{
+	return s->nsounds;
+}
+
+const char *ras_session_sound_name(const struct ras_session *s, int i, int *line)
+{
+	if (i < 0 || i >= s->nsounds)
+		return NULL;
+	if (line)
+		*line = s->sound_line[i];
+	return s->sounds[i];
 }
 
 void ras_session_engine_config(const struct ras_session *s, struct ras_engine_config *cfg)
@@ -670,6 +742,31 @@ static double level_now(const struct ras_session *s)
 	return s->bpm_from_ref ? 100 * s->bpm / s->ref : 100;
 }
 
+/* A cued phase's sound, gain and side, before its cues sound. */
+static int voice(struct ras_session *s, double t, const struct ras_phase *ph,
+		 struct ras_cmd *out)
+{
+	int n = 0;
+
+	if (ph->sound != s->cur_sound) {
+		n += emit(s, out + n, RAS_CMD_SOUND, t, ph->sound);
+		out[n - 1].part = RAS_PART_ACCENT;
+		n += emit(s, out + n, RAS_CMD_SOUND, t, ph->sound);
+		out[n - 1].part = RAS_PART_NORMAL;
+		s->cur_sound = ph->sound;
+	}
+	if (ph->gain_db != s->cur_gain_db) {
+		n += emit(s, out + n, RAS_CMD_GAIN, t, ras_db_to_gain(ph->gain_db));
+		s->cur_gain_db = ph->gain_db;
+	}
+	if (ph->side != s->cur_side) {
+		n += emit(s, out + n, RAS_CMD_SIDE, t, ph->side);
+		s->cur_side = ph->side;
+	}
+	s->base_every = ph->side == RAS_FOOT_NONE ? 1 : 2;
+	return n;
+}
+
 static int enter(struct ras_session *s, double t, struct ras_cmd *out)
 {
 	const struct ras_phase *ph = &s->phase[s->p];
@@ -694,12 +791,14 @@ static int enter(struct ras_session *s, double t, struct ras_cmd *out)
 		sync_reset(s, INFINITY);
 		break;
 	case RAS_PHASE_CUE:
-		n += cues_on(s, t, s->base_every, out);
+		n += voice(s, t, ph, out);
+		n += cues_on(s, t, s->base_every, out + n);
 		n += set_tempo(s, t, clamp_bpm(s, s->ref * ph->percent / 100), out + n);
 		break;
 	case RAS_PHASE_RAMP:
 		s->level = ph->percent ? ph->percent : level_now(s);
-		n += cues_on(s, t, s->base_every, out);
+		n += voice(s, t, ph, out);
+		n += cues_on(s, t, s->base_every, out + n);
 		n += set_tempo(s, t, clamp_bpm(s, s->ref * s->level / 100), out + n);
 		/* After cues at this tempo the first level has been walked already. */
 		s->due = was_cued && fabs(s->bpm - bpm0) < EPS ? t : t + ph->every;
@@ -709,7 +808,8 @@ static int enter(struct ras_session *s, double t, struct ras_cmd *out)
 		break;
 	case RAS_PHASE_FADE:
 		s->stage = 0;
-		n += cues_on(s, t, s->base_every, out);
+		n += voice(s, t, ph, out);
+		n += cues_on(s, t, s->base_every, out + n);
 		n += set_tempo(s, t, clamp_bpm(s, s->ref * level_now(s) / 100), out + n);
 		break;
 	}

@@ -307,6 +307,33 @@ static void apply(struct ras_engine *e, const struct ras_cmd *c, int64_t frame)
 		else
 			err = -EINVAL;
 		break;
+	case RAS_CMD_SOUND:
+		/* Sounding voices keep their own data pointer: no cut-off. */
+		if (c->part < 0 || c->part >= RAS_PART_COUNT || !c->sound) {
+			err = -EINVAL;
+			break;
+		}
+		e->cfg.sound[c->part] = c->sound;
+		return;
+	case RAS_CMD_GAIN:
+		if (!(c->value >= 0 && c->value <= 16)) {
+			err = -EINVAL;
+			break;
+		}
+		e->cfg.master = (float)c->value;
+		return;
+	case RAS_CMD_SIDE:
+		if (c->value == -1) {
+			e->cfg.alternate = false;
+		} else if (c->value == 0 || c->value == 1) {
+			e->cfg.alternate = true;
+			e->cfg.first_foot = (enum ras_foot)c->value;
+			e->cfg.pan = 1;
+		} else {
+			err = -EINVAL;
+			break;
+		}
+		return;
 	}
 	if (err) {
 		atomic_fetch_add_explicit(&e->rejected, 1, memory_order_relaxed);

@@ -41,6 +41,9 @@ struct sim {
 	struct ras_walker *w;
 	struct ras_schedule *replica;	/* the source with every TEMPO sent */
 	struct ras_sound *imp;
+	/* The phases' sounds: impulses of 0.3 (i + 1), told apart by level. */
+	struct ras_sound *psnd[RAS_SESSION_PHASES_MAX];
+	int npsnd;
 	struct ras_session_info info;
 	double latency;
 	int64_t frame, quiet;
@@ -48,6 +51,7 @@ struct sim {
 	struct ras_beat beat[MAXB];
 	size_t nb;
 	int64_t onset[MAXB];
+	float onset_l[MAXB], onset_r[MAXB];
 	size_t no;
 	double step[MAXS];
 	size_t ns;
@@ -78,12 +82,20 @@ static struct ras_session *load(const char *text, char *err, size_t errlen)
 	return ras_session_new_from_string(&cfg, text, "t.ini", err, errlen);
 }
 
-static void forward(struct sim *s, int n, const struct ras_cmd *out)
+static void forward(struct sim *s, int n, struct ras_cmd *out)
 {
 	for (int i = 0; i < n; i++) {
 		long double t = (long double)(out[i].frame > s->frame ? out[i].frame : s->frame) / RATE;
 
 		CU_ASSERT(out[i].frame >= s->frame);
+		/* As main does: the index to a buffer (the master gain is 1). */
+		if (out[i].kind == RAS_CMD_SOUND) {
+			int k = (int)out[i].value;
+
+			CU_ASSERT(k >= -1 && k < s->npsnd);
+			CU_ASSERT(out[i].part == RAS_PART_ACCENT || out[i].part == RAS_PART_NORMAL);
+			out[i].sound = k < 0 ? s->imp : s->psnd[k];
+		}
 		CU_ASSERT_EQUAL(ras_engine_send(s->e, &out[i]), 0);
 		if (s->nc < MAXC)
 			s->cmd[s->nc++] = out[i];
@@ -147,6 +159,12 @@ static struct sim *sim_new(const char *text, const char *walker, double latency)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s->replica);
 	ras_schedule_append_copy(s->replica, ras_schedule_section(src, 0), 0, 0);
 	s->imp = test_impulse(RATE);
+	s->npsnd = ras_session_sound_count(s->ss);
+	for (int i = 0; i < s->npsnd; i++) {
+		const float v = 0.3f * (float)(i + 1);
+
+		s->psnd[i] = ras_sound_from(&v, 1, RATE);
+	}
 	ras_engine_config_default(&ec);
 	ec.rate = RATE;
 	for (int i = 0; i < RAS_PART_COUNT; i++)
@@ -172,6 +190,8 @@ static void sim_free(struct sim *s)
 	ras_walker_free(s->w);
 	ras_schedule_free(s->replica);
 	ras_sound_free(s->imp);
+	for (int i = 0; i < s->npsnd; i++)
+		ras_sound_free(s->psnd[i]);
 }
 
 /* Run until the session is over or `until` s. */
@@ -185,8 +205,11 @@ static void sim_run(struct sim *s, double until)
 		ras_engine_process(s->e, lbuf, rbuf, n);
 		for (uint32_t i = 0; i < n; i++) {
 			if (fmaxf(lbuf[i], rbuf[i]) > 0.1f) {
-				if (s->quiet > 0 && s->no < MAXB)
+				if (s->quiet > 0 && s->no < MAXB) {
+					s->onset_l[s->no] = lbuf[i];
+					s->onset_r[s->no] = rbuf[i];
 					s->onset[s->no++] = s->frame + i;
+				}
 				s->quiet = 0;
 			} else {
 				s->quiet++;
@@ -538,11 +561,18 @@ static void test_parse_errors(void)
 		{ "[session]\nname = a\n[a]\ntype = baseline\nsteps = 20\n[session]\ntempo = 90\n",
 		  "t.ini:7: [session] appears twice" },
 		{ "[a]\ntype = baseline\nsteps = 20\nsound = click\n",
-		  "t.ini:4: sound: not supported per phase" },
-		{ "[a]\ntype = baseline\nsteps = 20\ngain = -3\n", "t.ini:4: gain: not supported per phase" },
-		{ "[a]\ntype = baseline\nsteps = 20\nside = L\n", "t.ini:4: side: not supported per phase" },
+		  "t.ini:4: sound: not a key of baseline phases" },
+		{ "[a]\ntype = baseline\nsteps = 20\ngain = -3\n",
+		  "t.ini:4: gain: not a key of baseline phases" },
+		{ "[a]\ntype = post\nsteps = 20\nside = L\n", "t.ini:4: side: not a key of post phases" },
+		{ "[session]\ntempo = 90\n[a]\ntype = cue\nseconds = 9\nsound = nosuch.wav\n",
+		  "t.ini:6: sound: 'nosuch.wav' is neither a built-in cue (click, woodblock, beep, tick) nor a readable file (No such file or directory)" },
+		{ "[session]\ntempo = 90\n[a]\ntype = ramp\ngain = 20\n",
+		  "t.ini:5: gain: 20 is outside -60..12 dB" },
+		{ "[session]\ntempo = 90\n[a]\ntype = fade\nseconds = 9\nside = up\n",
+		  "t.ini:6: side: 'up' is not L, R or both" },
 		{ "[session]\nside = up\n[a]\ntype = baseline\nsteps = 20\n",
-		  "t.ini:2: side: 'up' is not L or R" },
+		  "t.ini:2: side: 'up' is not L, R or both" },
 		{ "[session]\ncolour = red\n", "t.ini:2: colour: unknown key in [session]" },
 		{ "[session]\ntempo = 1000\n", "t.ini:2: tempo: 1000 is outside 20..300 bpm" },
 		{ "[a]\ntype = baseline\nsteps = 20\nthis line is wrong\n",
@@ -830,6 +860,73 @@ static void test_side(void)
 	sim_free(s);
 }
 
+/* Per-phase sound, gain and side, heard as set: the level and the channels
+ * of every onset match its phase's. */
+static void test_phase_voice(void)
+{
+	static const char text[] = "[session]\ntempo = 100\n"
+				   "[a]\ntype = cue\nseconds = 10\n"
+				   "[b]\ntype = cue\nseconds = 10\nsound = woodblock\ngain = -6\n"
+				   "[c]\ntype = cue\nseconds = 10\nsound = beep\nside = R\n"
+				   "[d]\ntype = ramp\nevery = 10\nmax_percent = 105\n"
+				   "sound = woodblock\ngain = 6\nside = both\n"
+				   "[e]\ntype = fade\nseconds = 9\n";
+	/* left, right level per phase: a impulse 0.5, woodblock 0.3, beep 0.6 */
+	const float lo = 0.3f * ras_db_to_gain(-6), hi = 0.3f * ras_db_to_gain(6);
+	const float want[][2] = {
+		{ 0.5f, 0.5f }, { lo, lo }, { 0, 0.6f }, { hi, hi }, { 0.5f, 0.5f },
+	};
+	struct sim *s = sim_new(text, "cadence=100,cv=2,coupling=0.5,period=0.1", 0);
+	int per[5] = { 0 }, wrong = 0, line = 0, beats_c = 0;
+
+	CU_ASSERT_EQUAL(ras_session_sound_count(s->ss), 2);
+	CU_ASSERT_STRING_EQUAL(ras_session_sound_name(s->ss, 0, &line), "woodblock");
+	CU_ASSERT_EQUAL(line, 9);
+	CU_ASSERT_STRING_EQUAL(ras_session_sound_name(s->ss, 1, NULL), "beep");
+	CU_ASSERT_PTR_NULL(ras_session_sound_name(s->ss, 2, NULL));
+	CU_ASSERT_EQUAL(ras_session_phase(s->ss, 0)->sound, -1);
+	CU_ASSERT_EQUAL(ras_session_phase(s->ss, 2)->side, RAS_FOOT_RIGHT);
+	CU_ASSERT_EQUAL(ras_session_phase(s->ss, 4)->side, RAS_FOOT_NONE);
+	sim_run(s, 600);
+	CU_ASSERT_TRUE(ras_session_done(s->ss));
+	CU_ASSERT_EQUAL(count(s, RAS_SESSION_PHASE), 5);
+	for (size_t i = 0; i < s->no; i++) {
+		int p = 0;
+
+		for (int k = 1; k < 5; k++)
+			if (find(s, RAS_SESSION_PHASE, k) &&
+			    s->onset[i] >= ras_time_to_frame(find(s, RAS_SESSION_PHASE, k)->time, RATE))
+				p = k;
+		per[p]++;
+		if (fabsf(s->onset_l[i] - want[p][0]) > 1e-5f ||
+		    fabsf(s->onset_r[i] - want[p][1]) > 1e-5f) {
+			wrong++;
+			fprintf(stderr, "\nonset %zu phase %d: %g %g\n", i, p, s->onset_l[i],
+				s->onset_r[i]);
+		}
+	}
+	for (int p = 0; p < 5; p++)
+		CU_ASSERT(per[p] >= 7);
+	CU_ASSERT_EQUAL(wrong, 0);
+	/* side=R: every other beat only, the even ones (on the right foot). */
+	for (size_t i = 0; i < s->nb; i++) {
+		double t2 = find(s, RAS_SESSION_PHASE, 2)->time, t3 = find(s, RAS_SESSION_PHASE, 3)->time;
+
+		if (s->beat[i].time >= t2 && s->beat[i].time < t3) {
+			beats_c++;
+			CU_ASSERT_EQUAL(s->beat[i].audible, s->beat[i].index % 2 == 0);
+			if (s->beat[i].audible)
+				CU_ASSERT_EQUAL(s->beat[i].foot, RAS_FOOT_RIGHT);
+		}
+	}
+	CU_ASSERT(beats_c >= 15);
+	CU_ASSERT(abs(per[2] - beats_c / 2) <= 1);
+	/* The fade after a one-sided phase thins out from every beat again. */
+	CU_ASSERT_EQUAL(count(s, RAS_SESSION_FADE), 2);
+	check_run(s);
+	sim_free(s);
+}
+
 /* No steps in the baseline: the session stops, or goes on at tempo=. */
 static void test_no_baseline(void)
 {
@@ -912,6 +1009,7 @@ void test_session_register(void)
 		   { "ramp climbs with a walker in time", test_ramp_coupled },
 		   { "ramp holds with a walker out of time", test_ramp_uncoupled },
 		   { "side: cues on one side only", test_side },
+		   { "per-phase sound, gain and side heard", test_phase_voice },
 		   { "no steps in the baseline", test_no_baseline },
 		   { "presets", test_presets });
 }

@@ -506,6 +506,70 @@ static void test_pause_every_reject(void)
 	ras_sound_free(imp);
 }
 
+/* Run-time sound, master gain and side: each from its command's frame on. */
+static void test_sound_gain_side(void)
+{
+	static float l[192000], r[192000];
+	float a_data[100], b_data = 0.3f;
+	struct ras_sound *a, *b;
+	struct ras_engine *e;
+	struct ras_cmd cmds[] = {
+		{ .kind = RAS_CMD_START, .frame = -1 },
+		/* in the middle of beat 1's sound A */
+		{ .kind = RAS_CMD_SOUND, .frame = 24050, .part = RAS_PART_NORMAL },
+		{ .kind = RAS_CMD_SOUND, .frame = 24050, .part = RAS_PART_ACCENT },	/* beat 4 */
+		{ .kind = RAS_CMD_SOUND, .frame = 24060, .part = RAS_PART_NORMAL },	/* NULL: refused */
+		{ .kind = RAS_CMD_SOUND, .frame = 24060, .part = 9, .sound = NULL },	/* refused */
+		{ .kind = RAS_CMD_GAIN, .frame = 72000, .value = 2 },
+		{ .kind = RAS_CMD_GAIN, .frame = 72000, .value = -1 },			/* refused */
+		{ .kind = RAS_CMD_SIDE, .frame = 96000, .value = RAS_FOOT_RIGHT },
+		{ .kind = RAS_CMD_SIDE, .frame = 96000, .value = 3 },			/* refused */
+		{ .kind = RAS_CMD_SIDE, .frame = 144000, .value = -1 },
+	};
+
+	for (int i = 0; i < 100; i++)
+		a_data[i] = 0.1f;
+	a = ras_sound_from(a_data, 100, 48000);
+	b = ras_sound_from(&b_data, 1, 48000);
+	cmds[1].sound = cmds[2].sound = b;
+	e = engine_with(constant(120), 48000, a, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		CU_ASSERT_EQUAL(ras_engine_send(e, &cmds[i]), 0);
+	for (uint32_t done = 0, n = 777; done < 192000; done += n) {
+		if (n > 192000 - done)
+			n = 192000 - done;
+		ras_engine_process(e, l + done, r + done, n);
+	}
+	/* beat 0, and beat 1 whose sound A plays on past the change */
+	CU_ASSERT_DOUBLE_EQUAL(l[0], 0.1, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(l[99], 0.1, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(l[24049], 0.1, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(l[24099], 0.1, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(l[24100], 0, 1e-7);
+	/* beat 2: sound B */
+	CU_ASSERT_DOUBLE_EQUAL(l[48000], 0.3, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(r[48000], 0.3, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(l[48001], 0, 1e-7);
+	/* beat 3: gain 2 */
+	CU_ASSERT_DOUBLE_EQUAL(l[72000], 0.6, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r[72000], 0.6, 1e-6);
+	/* beats 4 and 5: alternating, hard panned, beat 4 (even) on the right */
+	CU_ASSERT_DOUBLE_EQUAL(r[96000], 0.6, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(l[96000], 0, 1e-7);
+	CU_ASSERT_DOUBLE_EQUAL(l[120000], 0.6, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r[120000], 0, 1e-7);
+	/* beats 6, 7: both sides again */
+	CU_ASSERT_DOUBLE_EQUAL(l[144000], 0.6, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r[144000], 0.6, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(l[168000], 0.6, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r[168000], 0.6, 1e-6);
+	CU_ASSERT_EQUAL(ras_engine_rejected(e), 4);
+	ras_engine_free(e);
+	ras_sound_free(a);
+	ras_sound_free(b);
+}
+
 /* A finite schedule ends: the engine reports done once the tail is out. */
 static void test_done_and_config(void)
 {
@@ -578,6 +642,7 @@ static void test_rt_safe(void)
 	struct ras_meter m;
 	struct ras_engine_config cfg;
 	struct ras_sound *snd = ras_sound_synth(RAS_CUE_BEEP, false, 48000);
+	struct ras_sound *snd2 = ras_sound_synth(RAS_CUE_WOODBLOCK, false, 48000);
 	struct ras_engine *e;
 	static float l[8192], r[8192];
 	struct ras_cmd cmds[] = {
@@ -588,6 +653,10 @@ static void test_rt_safe(void)
 		{ .kind = RAS_CMD_RESUME, .frame = 120000 },
 		{ .kind = RAS_CMD_EVERY, .frame = 130000, .value = 2 },
 		{ .kind = RAS_CMD_TEMPO, .frame = 140000, .value = 0 },	/* refused */
+		{ .kind = RAS_CMD_SOUND, .frame = 150000, .part = RAS_PART_NORMAL },
+		{ .kind = RAS_CMD_GAIN, .frame = 160000, .value = 0.5 },
+		{ .kind = RAS_CMD_SIDE, .frame = 170000, .value = 1 },
+		{ .kind = RAS_CMD_SIDE, .frame = 180000, .value = -1 },
 	};
 	int violations;
 	uint32_t n = 1;
@@ -599,6 +668,7 @@ static void test_rt_safe(void)
 	cfg.alternate = true;
 	cfg.fade_half = 5;
 	cfg.fade_silent = 8;
+	cmds[7].sound = snd2;
 	e = engine_with(with_countin(ras_tempomap_constant(&m, 200), 1), 48000, snd, &cfg);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		ras_engine_send(e, &cmds[i]);
@@ -621,6 +691,7 @@ static void test_rt_safe(void)
 	}
 	ras_engine_free(e);
 	ras_sound_free(snd);
+	ras_sound_free(snd2);
 }
 
 void test_engine_register(void)
@@ -638,6 +709,7 @@ void test_engine_register(void)
 		   { "phase-continuous run-time change", test_runtime_change },
 		   { "phase nudge at a frame", test_runtime_nudge },
 		   { "pause, every-other, rejected commands", test_pause_every_reject },
+		   { "run-time sound, gain and side", test_sound_gain_side },
 		   { "done after the tail; bad config", test_done_and_config },
 		   { "process path: no malloc, free or lock", test_rt_safe });
 }
