@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
-#include <ini.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rasbeat/inifile.h"
 #include "rasbeat/program.h"
 
 #define ITEMS 64
@@ -184,65 +183,30 @@ struct item {
 };
 
 struct parser {
-	FILE *f;
-	const char *file;
-	int line;
-	bool indented, at_start;
-	int long_line;			/* first line too long */
+	struct ras_ini ini;		/* lines, the first error, the C locale */
 	bool program;			/* program= seen in [session] */
 	char section[RAS_PROGRAM_NAME_MAX];
 	bool in_section;
 	struct item item[ITEMS];
 	int n, too_many;
-	char *err;
-	size_t errlen;
-	int err_line;
-	locale_t c;
 };
 
 __attribute__((format(printf, 4, 5)))
 static int fail(struct parser *ps, int line, const char *key, const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
 
-	if (ps->err_line)
-		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ras_ini_vfail(&ps->ini, line, key, fmt, ap);
 	va_end(ap);
-	ps->err_line = line ? line : -1;
-	if (line)
-		snprintf(ps->err, ps->errlen, "%s:%d: %s%s%s", ps->file, line, key ? key : "",
-			 key ? ": " : "", msg);
-	else
-		snprintf(ps->err, ps->errlen, "%s: %s", ps->file, msg);
 	return -EINVAL;
-}
-
-/* fgets for inih, counting lines so that messages can name them. */
-static char *reader(char *str, int num, void *stream)
-{
-	struct parser *ps = stream;
-	char *r = fgets(str, num, ps->f);
-
-	if (!r)
-		return NULL;
-	if (ps->at_start) {
-		ps->line++;
-		ps->indented = *r == ' ' || *r == '\t';
-	}
-	ps->at_start = strchr(r, '\n') != NULL;
-	if (!ps->at_start && !feof(ps->f) && !ps->long_line)
-		ps->long_line = ps->line;
-	return r;
 }
 
 static struct item *add(struct parser *ps)
 {
 	if (ps->n == ITEMS) {
 		if (!ps->too_many)
-			ps->too_many = ps->line;
+			ps->too_many = ps->ini.line;
 		return NULL;
 	}
 	return &ps->item[ps->n++];
@@ -261,7 +225,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		snprintf(ps->section, sizeof(ps->section), "%s", section);
 		if (*section && strcmp(section, "session") && (it = add(ps))) {
 			it->key = -2;
-			it->line = ps->line;
+			it->line = ps->ini.line;
 			snprintf(it->name, sizeof(it->name), "[%s]", section);
 		}
 		last = NULL;
@@ -269,7 +233,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!*section) {
 		if ((it = add(ps))) {
 			it->key = -3;
-			it->line = ps->line;
+			it->line = ps->ini.line;
 			snprintf(it->name, sizeof(it->name), "%s", name);
 		}
 		return 1;
@@ -281,17 +245,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (k == K_PROGRAM)
 		ps->program = true;
 	/* An indented line goes on with the key above: description only. */
-	if (ps->indented && last && !strcmp(last->name, name)) {
+	if (ps->ini.indented && last && !strcmp(last->name, name)) {
 		size_t n = strlen(last->value);
 
 		if (k != K_DESCRIPTION) {
 			last->key = -4;
-			last->line = ps->line;
+			last->line = ps->ini.line;
 			return 1;
 		}
 		if (n + 1 + strlen(value) >= VAL_MAX) {
 			last->key = -5;
-			last->line = ps->line;
+			last->line = ps->ini.line;
 			return 1;
 		}
 		if (n)
@@ -302,7 +266,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!(it = add(ps)))
 		return 1;
 	it->key = k == K_N ? -1 : k;
-	it->line = ps->line;
+	it->line = ps->ini.line;
 	snprintf(it->name, sizeof(it->name), "%s", name);
 	if (strlen(value) >= RAS_PROGRAM_TEXT_MAX)
 		it->key = -5;
@@ -311,21 +275,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	return 1;
 }
 
-static bool decimal(const struct parser *ps, const char *v, double *out)
-{
-	char *end;
-
-	if (!*v || strpbrk(v, "xXpPiInN"))
-		return false;
-	errno = 0;
-	*out = strtod_l(v, &end, ps->c);
-	return !*end && !errno && isfinite(*out);
-}
-
 static int number(struct parser *ps, const struct item *it, double lo, double hi, bool integer,
 		  const char *unit, double *out)
 {
-	if (!decimal(ps, it->value, out))
+	if (!ras_ini_decimal(&ps->ini, it->value, out))
 		return fail(ps, it->line, it->name, "'%s' is not a number", it->value);
 	if (integer && *out != floor(*out))
 		return fail(ps, it->line, it->name, "'%s' is not a whole number", it->value);
@@ -369,8 +322,8 @@ static int judge(struct parser *ps, struct ras_program *p)
 	double x;
 	int ret = 0;
 
-	if (ps->long_line)
-		return fail(ps, ps->long_line, NULL,
+	if (ps->ini.long_line)
+		return fail(ps, ps->ini.long_line, NULL,
 			    "line too long: continue a description on indented lines");
 	if (ps->too_many)
 		return fail(ps, ps->too_many, NULL, "more than %d keys", ITEMS);
@@ -491,7 +444,7 @@ static int judge(struct parser *ps, struct ras_program *p)
 					      (60 / p->start_rate + p->on_s + p->off_s) / 2 :
 					      p->on_s + p->off_s;
 
-				decimal(ps, at[K_MINUTES]->value, &x);
+				ras_ini_decimal(&ps->ini, at[K_MINUTES]->value, &x);
 				x = round(x * 60 / mean);
 				if (x > RAS_PROGRAM_CYCLES_MAX)
 					return fail(ps, at[K_MINUTES]->line, "minutes",
@@ -499,7 +452,7 @@ static int judge(struct parser *ps, struct ras_program *p)
 						    at[K_MINUTES]->value, RAS_PROGRAM_CYCLES_MAX);
 				p->cycles = x < 1 ? 1 : (int)x;
 			}
-			if (at[K_START_RATE] && check(p, ps->err, ps->errlen))
+			if (at[K_START_RATE] && check(p, ps->ini.err, ps->ini.errlen))
 				return fail(ps, at[K_START_RATE]->line, "start_rate",
 					    "%s breaths/min makes a segment shorter than %g or longer than %g s",
 					    at[K_START_RATE]->value, RAS_PROGRAM_SEG_MIN,
@@ -525,17 +478,12 @@ static int parse(FILE *f, const char *file, struct ras_program *p, char *err, si
 	const char *base = strrchr(file, '/');
 	int ret;
 
-	if (!ps || !(ps->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0))) {
+	if (!ps || ras_ini_init(&ps->ini, f, file, err, errlen)) {
 		free(ps);
 		snprintf(err, errlen, "%s: out of memory", file);
 		return -ENOMEM;
 	}
-	ps->f = f;
-	ps->file = file;
-	ps->at_start = true;
-	ps->err = err;
-	ps->errlen = errlen;
-	ret = f ? ini_parse_stream(reader, ps, handler, ps) : 0;
+	ret = ras_ini_parse(&ps->ini, handler, ps);
 	if (ret == -2) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		ret = -ENOMEM;
@@ -554,7 +502,7 @@ static int parse(FILE *f, const char *file, struct ras_program *p, char *err, si
 				*strrchr(p->name, '.') = '\0';
 		}
 	}
-	freelocale(ps->c);
+	ras_ini_fini(&ps->ini);
 	free(ps);
 	return ret;
 }

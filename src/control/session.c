@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
-#include <ini.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "rasbeat/inifile.h"
 #include "rasbeat/measures.h"
 #include "rasbeat/session.h"
 
@@ -159,15 +158,8 @@ static bool config_ok(const struct ras_session_config *c)
 /* ---- reading ---- */
 
 struct parser {
+	struct ras_ini ini;		/* lines, the first error, the C locale */
 	struct ras_session *s;
-	FILE *f;
-	const char *file;
-	locale_t c;
-	int line;			/* the line inih is on */
-	bool indented, at_start;	/* it starts with white space: a continuation */
-	char *err;
-	size_t errlen;
-	int err_line;			/* of the first error; -1 one without a line */
 	char section[RAS_SESSION_NAME_MAX];
 	int cur;			/* phase of the section; -1 [session] */
 	bool in_section, had_session;
@@ -179,70 +171,30 @@ struct parser {
 __attribute__((format(printf, 4, 5)))
 static int fail(struct parser *ps, int line, const char *key, const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
 
-	if (ps->err_line)
-		return 0;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ras_ini_vfail(&ps->ini, line, key, fmt, ap);
 	va_end(ap);
-	ps->err_line = line ? line : -1;
-	if (line)
-		snprintf(ps->err, ps->errlen, "%s:%d: %s%s%s", ps->file, line, key ? key : "",
-			 key ? ": " : "", msg);
-	else
-		snprintf(ps->err, ps->errlen, "%s: %s", ps->file, msg);
-	return 0;
-}
-
-/* fgets for inih, counting lines so that messages can name them. */
-static char *reader(char *str, int num, void *stream)
-{
-	struct parser *ps = stream;
-	char *r = fgets(str, num, ps->f);
-
-	if (!r)
-		return NULL;
-	if (ps->at_start) {
-		ps->line++;
-		ps->indented = *r == ' ' || *r == '\t';
-	}
-	ps->at_start = strchr(r, '\n') != NULL;
-	if (!ps->at_start && !feof(ps->f))
-		fail(ps, ps->line, NULL, "line too long (over %d characters): continue a description on indented lines",
-		     num - 3);
-	return r;
-}
-
-/* A plain decimal in the C locale: no hex, inf, nan or trailing junk. */
-static bool decimal(const struct parser *ps, const char *v, double *out)
-{
-	char *end;
-
-	if (!*v || strpbrk(v, "xXpPiInN"))
-		return false;
-	errno = 0;
-	*out = strtod_l(v, &end, ps->c);
-	return !*end && !errno && isfinite(*out);
+	return 0;	/* to inih: this line is in error */
 }
 
 static int number(struct parser *ps, const char *key, const char *v, double lo, double hi,
 		  bool integer, const char *unit, double *out)
 {
-	if (!decimal(ps, v, out))
-		return fail(ps, ps->line, key, "'%s' is not a number", v);
+	if (!ras_ini_decimal(&ps->ini, v, out))
+		return fail(ps, ps->ini.line, key, "'%s' is not a number", v);
 	if (integer && *out != floor(*out))
-		return fail(ps, ps->line, key, "'%s' is not a whole number", v);
+		return fail(ps, ps->ini.line, key, "'%s' is not a whole number", v);
 	if (!in(*out, lo, hi))
-		return fail(ps, ps->line, key, "%s is outside %g..%g%s", v, lo, hi, unit);
+		return fail(ps, ps->ini.line, key, "%s is outside %g..%g%s", v, lo, hi, unit);
 	return 1;
 }
 
 static int copy(struct parser *ps, const char *key, char *dst, size_t size, const char *v)
 {
 	if (strlen(v) >= size)
-		return fail(ps, ps->line, key, "longer than %zu characters", size - 1);
+		return fail(ps, ps->ini.line, key, "longer than %zu characters", size - 1);
 	strcpy(dst, v);
 	return 1;
 }
@@ -256,7 +208,7 @@ static int side(struct parser *ps, const char *name, const char *v, enum ras_foo
 	else if (!strcasecmp(v, "both"))
 		*out = RAS_FOOT_NONE;
 	else
-		return fail(ps, ps->line, name, "'%s' is not L, R or both", v);
+		return fail(ps, ps->ini.line, name, "'%s' is not L, R or both", v);
 	return 1;
 }
 
@@ -268,16 +220,16 @@ static int sound(struct parser *ps, const char *name, const char *v, int *out)
 	int i;
 
 	if (strlen(v) >= SOUND_MAX)
-		return fail(ps, ps->line, name, "longer than %d characters", SOUND_MAX - 1);
+		return fail(ps, ps->ini.line, name, "longer than %d characters", SOUND_MAX - 1);
 	if (ras_cue_from_name(v, &cue) && access(v, R_OK))
-		return fail(ps, ps->line, name,
+		return fail(ps, ps->ini.line, name,
 			    "'%s' is neither a built-in cue (click, woodblock, beep, tick) nor a readable file (%s)",
 			    v, strerror(errno));
 	for (i = 0; i < s->nsounds && strcmp(s->sounds[i], v); i++)
 		;
 	if (i == s->nsounds) {
 		strcpy(s->sounds[i], v);
-		s->sound_line[i] = ps->line;
+		s->sound_line[i] = ps->ini.line;
 		s->nsounds++;
 	}
 	*out = i;
@@ -295,22 +247,22 @@ static int session_key(struct parser *ps, const char *name, const char *v)
 	while (k < 6 && strcmp(name, names[k]))
 		k++;
 	if (k == 6)
-		return fail(ps, ps->line, name,
+		return fail(ps, ps->ini.line, name,
 			    "unknown key in [session] (name, description, tempo, sound, gain, side)");
-	if (k == 1 && ps->indented && !strcmp(ps->last_key, name)) {
+	if (k == 1 && ps->ini.indented && !strcmp(ps->last_key, name)) {
 		size_t n = strlen(s->description);
 
 		/* A continuation line: one paragraph, lines joined by a space. */
 		if (n + 1 + strlen(v) >= DESC_MAX)
-			return fail(ps, ps->line, name, "longer than %d characters", DESC_MAX - 1);
+			return fail(ps, ps->ini.line, name, "longer than %d characters", DESC_MAX - 1);
 		if (n)
 			s->description[n++] = ' ';
 		strcpy(s->description + n, v);
 		return 1;
 	}
 	if (ps->sess_line[k])
-		return fail(ps, ps->line, name, "given twice (first on line %d)", ps->sess_line[k]);
-	ps->sess_line[k] = ps->line;
+		return fail(ps, ps->ini.line, name, "given twice (first on line %d)", ps->sess_line[k]);
+	ps->sess_line[k] = ps->ini.line;
 	switch (k) {
 	case 0:
 		return copy(ps, name, s->name, sizeof(s->name), v);
@@ -338,11 +290,11 @@ static int phase_key(struct parser *ps, const char *name, const char *v)
 	while (i < K_COUNT && strcmp(name, keys[i].name))
 		i++;
 	if (i == K_COUNT)
-		return fail(ps, ps->line, name, "unknown key");
+		return fail(ps, ps->ini.line, name, "unknown key");
 	k = &keys[i];
 	if (line[i])
-		return fail(ps, ps->line, name, "given twice (first on line %d)", line[i]);
-	line[i] = ps->line;
+		return fail(ps, ps->ini.line, name, "given twice (first on line %d)", line[i]);
+	line[i] = ps->ini.line;
 	if (i == K_TYPE) {
 		for (int t = 0; t <= RAS_PHASE_POST; t++) {
 			if (!strcmp(v, type_names[t])) {
@@ -350,7 +302,7 @@ static int phase_key(struct parser *ps, const char *name, const char *v)
 				return 1;
 			}
 		}
-		return fail(ps, ps->line, name, "'%s' is not baseline, cue, ramp, fade or post", v);
+		return fail(ps, ps->ini.line, name, "'%s' is not baseline, cue, ramp, fade or post", v);
 	}
 	if (i == K_SOUND)
 		return sound(ps, name, v, &ph->sound);
@@ -375,37 +327,37 @@ static int handler(void *user, const char *section, const char *name, const char
 	int ret;
 
 	if (!*section)
-		return fail(ps, ps->line, name, "outside a section: start with [session] or a phase");
+		return fail(ps, ps->ini.line, name, "outside a section: start with [session] or a phase");
 	if (!ps->in_section || strcmp(section, ps->section)) {
 		ps->in_section = true;
 		snprintf(ps->section, sizeof(ps->section), "%s", section);
 		ps->last_key[0] = '\0';
 		if (!strcmp(section, "session")) {
 			if (ps->had_session)
-				return fail(ps, ps->line, NULL, "[session] appears twice");
+				return fail(ps, ps->ini.line, NULL, "[session] appears twice");
 			ps->had_session = true;
 			ps->cur = -1;
 		} else {
 			for (int i = 0; i < s->nphases; i++)
 				if (!strcmp(s->phase[i].name, section))
-					return fail(ps, ps->line, NULL, "[%s] appears twice (first on line %d)",
+					return fail(ps, ps->ini.line, NULL, "[%s] appears twice (first on line %d)",
 						    section, s->phase[i].line);
 			if (strlen(section) >= RAS_SESSION_NAME_MAX)
-				return fail(ps, ps->line, NULL, "[%s]: name longer than %d characters",
+				return fail(ps, ps->ini.line, NULL, "[%s]: name longer than %d characters",
 					    section, RAS_SESSION_NAME_MAX - 1);
 			if (s->nphases == RAS_SESSION_PHASES_MAX)
-				return fail(ps, ps->line, NULL, "more than %d phases",
+				return fail(ps, ps->ini.line, NULL, "more than %d phases",
 					    RAS_SESSION_PHASES_MAX);
 			ps->cur = s->nphases++;
 			strcpy(s->phase[ps->cur].name, section);
-			s->phase[ps->cur].line = ps->line;
+			s->phase[ps->cur].line = ps->ini.line;
 			s->phase[ps->cur].type = (enum ras_phase_type)-1;
 		}
 	}
 	/* inih takes an indented line for the value of the key above going on. */
-	if (ps->indented && !strcmp(name, ps->last_key) &&
+	if (ps->ini.indented && !strcmp(name, ps->last_key) &&
 	    (ps->cur >= 0 || strcmp(name, "description")))
-		ret = fail(ps, ps->line, name,
+		ret = fail(ps, ps->ini.line, name,
 			   "indented line: only description= goes on over indented lines; start keys at the beginning of a line");
 	else
 		ret = ps->cur < 0 ? session_key(ps, name, value) : phase_key(ps, name, value);
@@ -423,7 +375,7 @@ static void check(struct parser *ps)
 		fail(ps, 0, NULL, "no phases (sections other than [session])");
 		return;
 	}
-	for (int i = 0; i < s->nphases && !ps->err_line; i++) {
+	for (int i = 0; i < s->nphases && !ps->ini.err_line; i++) {
 		struct ras_phase *ph = &s->phase[i];
 		const int *line = ps->key_line[i];
 		const char *t;
@@ -495,29 +447,35 @@ static struct ras_session *parse(const struct ras_session_config *cfg, FILE *f, 
 	const char *base = strrchr(file, '/');
 	int ret;
 
-	if (!ps || !s || !(ps->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0))) {
+	if (!ps || !s || ras_ini_init(&ps->ini, f, file, err, errlen)) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		free(ps);
 		free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
-	*ps = (struct parser){ .s = s, .f = f, .file = file, .c = ps->c, .at_start = true,
-			       .err = err, .errlen = errlen };
+	ps->s = s;
 	s->cfg = *cfg;
 	s->side = RAS_FOOT_NONE;
 	s->tempo = NAN;
-	ret = f ? ini_parse_stream(reader, ps, handler, ps) : 0;
+	ret = ras_ini_parse(&ps->ini, handler, ps);
+	/* An overflowing line is refused as it is read: before its own keys. */
+	if (ps->ini.long_line && (!ps->ini.err_line || ps->ini.long_line <= ps->ini.err_line)) {
+		ps->ini.err_line = 0;
+		fail(ps, ps->ini.long_line, NULL,
+		     "line too long (over %d characters): continue a description on indented lines",
+		     ps->ini.buffer - 3);
+	}
 	/* inih's own complaint: a line neither [section] nor key = value */
-	if (ret > 0 && (!ps->err_line || ret < ps->err_line))
+	if (ret > 0 && (!ps->ini.err_line || ret < ps->ini.err_line))
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
 			 file, ret);
 	else if (ret < 0)
 		fail(ps, 0, NULL, "out of memory");
 	else
 		check(ps);
-	freelocale(ps->c);
-	if (ret || ps->err_line) {
+	ras_ini_fini(&ps->ini);
+	if (ret || ps->ini.err_line) {
 		free(ps);
 		free(s);
 		errno = ret == -2 ? ENOMEM : EINVAL;

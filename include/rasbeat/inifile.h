@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * rasbeat - reading INI files with inih, with line numbers
+ *
+ * What session files and program files share: inih reads through a reader
+ * that counts lines (so every message can say FILE:LINE), notes whether a
+ * line is an indented continuation and which line first overflowed inih's
+ * buffer; the first error found is kept, as "FILE:LINE: KEY: what"; numbers
+ * are plain decimals in the C locale whatever the user's locale.
+ *
+ * Not RT-safe.
+ */
+#ifndef RASBEAT_INIFILE_H
+#define RASBEAT_INIFILE_H
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct ras_ini {
+	FILE *f;			/* NULL: an empty text */
+	const char *file;		/* for messages */
+	locale_t c;
+	int line;			/* the line inih is on */
+	bool indented;			/* it starts with white space: a continuation */
+	bool at_start;
+	int long_line;			/* first line longer than inih's buffer; 0 none */
+	int buffer;			/* inih's line buffer, bytes */
+	char *err;
+	size_t errlen;
+	int err_line;			/* of the first error; -1 one without a line; 0 none */
+};
+
+/* 0, or -ENOMEM with err "FILE: out of memory". */
+int ras_ini_init(struct ras_ini *ini, FILE *f, const char *file, char *err, size_t errlen);
+void ras_ini_fini(struct ras_ini *ini);
+
+/* inih's ini_parse_stream through the counting reader: its return value
+ * (0, the first line a handler refused, or -2 out of memory). */
+int ras_ini_parse(struct ras_ini *ini, int (*handler)(void *user, const char *section,
+						       const char *name, const char *value),
+		  void *user);
+
+/* Record an error unless one is already recorded (line 0: none to name). */
+void ras_ini_vfail(struct ras_ini *ini, int line, const char *key, const char *fmt, va_list ap);
+
+/* A plain decimal: no hex, inf, nan or trailing junk. */
+bool ras_ini_decimal(const struct ras_ini *ini, const char *v, double *out);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rasbeat/inifile.h"
+
+int ras_ini_init(struct ras_ini *ini, FILE *f, const char *file, char *err, size_t errlen)
+{
+	*ini = (struct ras_ini){ .f = f, .file = file, .at_start = true, .err = err,
+				 .errlen = errlen };
+	ini->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (!ini->c) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ras_ini_fini(struct ras_ini *ini)
+{
+	if (ini->c)
+		freelocale(ini->c);
+	ini->c = (locale_t)0;
+}
+
+/* fgets for inih, counting lines so that messages can name them. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct ras_ini *ini = stream;
+	char *r = fgets(str, num, ini->f);
+
+	ini->buffer = num;
+	if (!r)
+		return NULL;
+	if (ini->at_start) {
+		ini->line++;
+		ini->indented = *r == ' ' || *r == '\t';
+	}
+	ini->at_start = strchr(r, '\n') != NULL;
+	if (!ini->at_start && !feof(ini->f) && !ini->long_line)
+		ini->long_line = ini->line;
+	return r;
+}
+
+int ras_ini_parse(struct ras_ini *ini, int (*handler)(void *user, const char *section,
+						       const char *name, const char *value),
+		  void *user)
+{
+	return ini->f ? ini_parse_stream(reader, ini, handler, user) : 0;
+}
+
+void ras_ini_vfail(struct ras_ini *ini, int line, const char *key, const char *fmt, va_list ap)
+{
+	char msg[200];
+
+	if (ini->err_line)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ini->err_line = line ? line : -1;
+	if (line)
+		snprintf(ini->err, ini->errlen, "%s:%d: %s%s%s", ini->file, line, key ? key : "",
+			 key ? ": " : "", msg);
+	else
+		snprintf(ini->err, ini->errlen, "%s: %s", ini->file, msg);
+}
+
+bool ras_ini_decimal(const struct ras_ini *ini, const char *v, double *out)
+{
+	char *end;
+
+	if (!*v || strpbrk(v, "xXpPiInN"))
+		return false;
+	errno = 0;
+	*out = strtod_l(v, &end, ini->c);
+	return !*end && !errno && isfinite(*out);
+}
