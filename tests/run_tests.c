@@ -104,6 +104,18 @@ int test_run(char *const argv[], char *out, size_t outlen)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int test_rasbeat(const char *const *args, char *out, size_t outlen)
+{
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = (char *)TEST_RASBEAT;
+	while (*args && argc < 63)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return test_run(argv, out, outlen);
+}
+
 double test_now(void)
 {
 	struct timespec ts;

@@ -19,19 +19,8 @@
 
 static char out[OUTLEN];
 
-static int run_v(const char *const *args)
-{
-	char *argv[64];
-	int argc = 0;
-
-	argv[argc++] = (char *)TEST_RASBEAT;
-	while (*args && argc < 63)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	return test_run(argv, out, sizeof(out));
-}
-
-#define RUN(...) run_v((const char *const[]){ __VA_ARGS__, NULL })
+/* ./rasbeat ARGS..., its output in out[]. */
+#define RUN(...) test_rasbeat((const char *const[]){ __VA_ARGS__, NULL }, out, sizeof(out))
 
 /* One line, "rasbeat: ...", containing `what`. */
 static void assert_message(const char *what)
@@ -153,7 +142,7 @@ static void test_usage_errors(void)
 
 	CU_ASSERT_EQUAL(RUN("--bogus-first"), 2);
 	assert_message("--bogus-first");
-	CU_ASSERT_EQUAL(run_v((const char *const[]){ NULL }), 2);
+	CU_ASSERT_EQUAL(test_rasbeat((const char *const[]){ NULL }, out, sizeof(out)), 2);
 	assert_message("command");
 	CU_ASSERT_EQUAL(RUN("walk"), 2);
 	assert_message("walk");

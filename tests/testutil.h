@@ -43,6 +43,9 @@ int test_run(char *const argv[], char *out, size_t outlen);
 double test_now(void);
 void test_nap(double s);
 
+/* test_run on ./rasbeat with args (NULL-terminated). */
+int test_rasbeat(const char *const *args, char *out, size_t outlen);
+
 /* A one-frame unit impulse at `rate`: onsets show as single samples. */
 struct ras_sound *test_impulse(double rate);
 

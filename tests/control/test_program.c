@@ -18,19 +18,8 @@
 
 static char out[16384];
 
-static int run_v(const char *const *args)
-{
-	char *argv[64];
-	int argc = 0;
-
-	argv[argc++] = (char *)TEST_RASBEAT;
-	while (*args && argc < 63)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	return test_run(argv, out, sizeof(out));
-}
-
-#define RUN(...) run_v((const char *const[]){ __VA_ARGS__, NULL })
+/* ./rasbeat ARGS..., its output in out[]. */
+#define RUN(...) test_rasbeat((const char *const[]){ __VA_ARGS__, NULL }, out, sizeof(out))
 
 static struct ras_schedule *build(const struct ras_program *p)
 {
