@@ -15,7 +15,12 @@
  *   accel       ABS_X/Y/Z of an accelerometer (resolution: units per g);
  *               steps from the band-passed magnitude with adaptive peak
  *               picking and a refractory period; silent while the person
- *               stands still or freezes.
+ *               stands still or freezes. Most steps are reported about
+ *               0.2 s after the step time they carry (the filter and the
+ *               fall of the peak); a weak step (a turn) is reported when
+ *               the next strong one confirms it, and one found by
+ *               search-back in a gap with the step after it: up to 2 s
+ *               late, still with its own time and in time order.
  *
  * Step times are on the events' clock. Events a reader synthesized while
  * re-syncing after SYN_DROPPED must be fed with ras_detector_sync, not as

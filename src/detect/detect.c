@@ -50,6 +50,21 @@
  * first step of a walk comes before the RMS has grown: a gated peak is
  * counted late if a step follows within ACC_HOLD_S and it rose at least
  * HOLD_REL as much. Step times are the peaks less ACC_DELAY_S.
+ *
+ * In a turn the trunk's step peaks shrink within a step or two, faster than
+ * the RMS (and so PROM) follows, and one can fall below the threshold. As in
+ * the search-back of QRS detectors (Pan and Tompkins 1985), a second peak
+ * picker keeps the largest peaks of SB_PROM times the RMS since the last
+ * step; when the next step comes more than SB_GAP step periods after it, the
+ * largest of them at least a refractory period from both is counted too,
+ * late (see detect.h). Only a gap between two counted steps is searched:
+ * the peaks after the last step of a walk are never counted this way.
+ * Likewise a peak that rises less than WEAK_REL of the usual step (RISE_K
+ * average of the strong ones) waits for a strong step within SB_MAX_NS to
+ * confirm it: the sway after a stop, at the walking RMS for a second or
+ * two, is as large as a turn step but no step follows it. ACC_NPEND weak
+ * ones in a row are a softer walk and count at once; a gated peak
+ * (standing, freezing) withdraws those waiting.
  */
 #define ACC_FS 100.0
 #define ACC_TS_NS 10000000LL
@@ -71,6 +86,13 @@
 #define GRAV_TAU_S 1.0		/* gravity: the mean acceleration vector */
 #define ACC_HOLD_S 1.5
 #define HOLD_REL 0.2
+#define SB_PROM 0.25
+#define SB_GAP 1.5		/* step periods: a step was missed in between */
+#define SB_MAX_NS (2 * NS)	/* longer: a pause, not a missed step */
+#define SB_NCAND 4
+#define WEAK_REL 0.2		/* of the usual rise: a weak step, counted once confirmed */
+#define RISE_K 0.2
+#define ACC_NPEND 4
 
 struct fsw_chan {
 	int nkeys;			/* keys of the channel held (raw) */
@@ -92,6 +114,16 @@ struct biquad {
 	double b0, b1, b2, a1, a2, z1, z2;
 };
 
+struct acc_cand {
+	int64_t t;
+	double rise;
+};
+
+struct acc_pend {
+	int64_t t;
+	double strength;
+};
+
 struct accel {
 	double scale[3];		/* 1/resolution, 0 when unknown */
 	int32_t v[3];
@@ -101,6 +133,17 @@ struct accel {
 	double grav[3], z_prev, z0, zarea, pw4, pf4, pz4, pzf4;
 	struct biquad hp, lp1, lp2, thp, tlp;
 	struct biquad zhp, zlp1, zlp2, zthp, ztlp;	/* along gravity */
+	/* search-back: small peaks since the last step counted */
+	bool lseek_max, counted;
+	double lext, lbase;
+	int64_t lt_ext, t_count;
+	int ncand;
+	struct acc_cand cand[SB_NCAND];
+	/* weak steps waiting for a strong one to confirm them */
+	double rise_ref;
+	int npend;
+	int64_t t_pend;
+	struct acc_pend pend[ACC_NPEND + 2];	/* + a held first step and a search-back */
 };
 
 struct ras_detector {
@@ -246,6 +289,12 @@ static void accel_reset(struct accel *a)
 	a->seek_max = true;
 	a->held = false;
 	a->ext = 0;
+	a->lseek_max = true;
+	a->lext = 0;
+	a->counted = false;
+	a->ncand = 0;
+	a->rise_ref = 0;
+	a->npend = 0;
 	a->pw = a->pf = 0;
 	a->pw4 = a->pf4 = a->pz4 = a->pzf4 = 0;
 }
@@ -508,14 +557,103 @@ static int force_feed(struct ras_detector *d, const struct ras_input_event *ev, 
 
 /* ---- accel ---- */
 
+/* Walking, and no freeze index says the person trembles in place. */
+static bool accel_active(const struct accel *a, double rms)
+{
+	return rms >= ACT_MIN_G && a->pf < FREEZE_RATIO * FREEZE_RATIO * a->pw &&
+	       a->pf4 < FI_MAG * FI_MAG * a->pw4 && a->pzf4 < FI_VERT * FI_VERT * a->pz4;
+}
+
+/* Keep the SB_NCAND largest small peaks: a turn step is the largest
+ * between the two steps around it, the rest is sway. */
+static void accel_cand(struct accel *a, int64_t t, double rise)
+{
+	int k = 0;
+
+	if (a->ncand < SB_NCAND) {
+		a->cand[a->ncand++] = (struct acc_cand){ t, rise };
+		return;
+	}
+	for (int i = 1; i < SB_NCAND; i++)
+		if (a->cand[i].rise < a->cand[k].rise)
+			k = i;
+	if (rise > a->cand[k].rise)
+		a->cand[k] = (struct acc_cand){ t, rise };
+}
+
+/* The second peak picker, at SB_PROM: candidates for the search-back. */
+static void accel_small_peaks(struct accel *a, int64_t t, double y, double rms)
+{
+	double prom = fmax(PROM_MIN_G, SB_PROM * rms);
+
+	if (!a->lseek_max) {
+		if (y < a->lext) {
+			a->lext = y;
+		} else if (y > a->lext + prom) {
+			a->lseek_max = true;
+			a->lbase = a->lext;
+			a->lext = y;
+			a->lt_ext = t;
+		}
+	} else if (y > a->lext) {
+		a->lext = y;
+		a->lt_ext = t;
+	} else if (y < a->lext - prom) {
+		a->lseek_max = false;
+		if (accel_active(a, rms))
+			accel_cand(a, a->lt_ext, a->lext - a->lbase);
+		a->lext = y;
+	}
+}
+
+/* A step whose peak was at t, to report once a strong step confirms it. */
+static void accel_queue(struct accel *a, int64_t t, double strength)
+{
+	if (a->npend == ACC_NPEND + 2)
+		return;
+	a->pend[a->npend++] = (struct acc_pend){ t - (int64_t)(ACC_DELAY_S * NS), strength };
+	a->t_pend = t;
+}
+
+static int accel_release(struct accel *a, struct ras_step *out, int max, int n)
+{
+	for (int i = 0; i < a->npend; i++)
+		n = put(out, max, n, a->pend[i].t, RAS_FOOT_NONE, a->pend[i].strength);
+	a->npend = 0;
+	return n;
+}
+
+/* A step at t is counted: first the one missed since the last, if any. */
+static void accel_search_back(struct ras_detector *d, int64_t t, int64_t refr)
+{
+	struct accel *a = &d->acc;
+	int best = -1;
+
+	if (a->counted && t - a->t_count > SB_GAP * a->period && t - a->t_count < SB_MAX_NS) {
+		for (int i = 0; i < a->ncand; i++) {
+			const struct acc_cand *c = &a->cand[i];
+
+			if (c->t - a->t_count >= refr && t - c->t >= refr &&
+			    (best < 0 || c->rise > a->cand[best].rise))
+				best = i;
+		}
+	}
+	if (best >= 0)
+		accel_queue(a, a->cand[best].t, 0.5);
+	a->counted = true;
+	a->t_count = t;
+	a->ncand = 0;
+}
+
 static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
 			struct ras_step *out, int max, int n)
 {
 	struct accel *a = &d->acc;
 	const double kr = -expm1(-1.0 / (ACC_FS * ACC_RMS_TAU_S));
 	const double k4 = -expm1(-1.0 / (ACC_FS * FI_TAU_S));
-	double u, y, f, yz, fz, rms, prom, rise;
-	bool active;
+	double u, y, f, yz, fz, rms, prom, rise, s;
+	int64_t refr;
+	bool weak;
 
 	if (!a->started) {
 		/* Start from rest at this level: no step response to 1 g. */
@@ -537,6 +675,10 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
 	a->pzf4 += (fz * fz - a->pzf4) * k4;
 	rms = sqrt(a->pw);
 	prom = fmax(PROM_MIN_G, PROM * rms);
+	accel_small_peaks(a, t, y, rms);
+	/* No strong step came: the walk stopped, the weak ones were sway. */
+	if (a->npend && t - a->t_pend > SB_MAX_NS)
+		a->npend = 0;
 
 	if (!a->seek_max) {
 		if (y < a->ext) {
@@ -560,8 +702,8 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
 	a->seek_max = false;
 	rise = a->ext - a->base;
 	a->ext = y;
-	if (a->peaked && (a->t_ext - a->t_peak < d->refractory ||
-			  a->t_ext - a->t_peak < fmin(REFR_REL * a->period, REFR_CAP_S * NS)))
+	refr = (int64_t)fmax(d->refractory, fmin(REFR_REL * a->period, REFR_CAP_S * NS));
+	if (a->peaked && a->t_ext - a->t_peak < refr)
 		return n;
 	/* The rhythm of the peaks, whether they count or not: a gate cannot
 	 * lock the refractory period onto every other step. */
@@ -572,23 +714,34 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
 	}
 	a->peaked = true;
 	a->t_peak = a->t_ext;
-	active = rms >= ACT_MIN_G && a->pf < FREEZE_RATIO * FREEZE_RATIO * a->pw &&
-		 a->pf4 < FI_MAG * FI_MAG * a->pw4 &&
-		 a->pzf4 < FI_VERT * FI_VERT * a->pz4;
-	if (!active) {
+	if (!accel_active(a, rms)) {
 		/* Maybe the first step of a walk, before the RMS has grown. */
 		a->held = true;
 		a->t_held = a->t_ext;
 		a->held_rise = rise;
+		/* Standing or freezing: the weak steps waiting were none, and
+		 * the next walk sets its own scale. */
+		a->npend = 0;
+		a->rise_ref = 0;
 		return n;
 	}
+	weak = a->rise_ref > 0 && rise < WEAK_REL * a->rise_ref;
 	/* It was, if this one is a step and that one nearly as strong. */
 	if (a->held && a->t_ext - a->t_held <= (int64_t)(ACC_HOLD_S * NS) &&
-	    a->held_rise >= HOLD_REL * rise)
-		n = put(out, max, n, a->t_held - (int64_t)(ACC_DELAY_S * NS), RAS_FOOT_NONE, 0.5);
+	    a->held_rise >= HOLD_REL * rise) {
+		accel_queue(a, a->t_held, 0.5);
+		a->counted = true;
+		a->t_count = a->t_held;
+	}
 	a->held = false;
-	return put(out, max, n, a->t_ext - (int64_t)(ACC_DELAY_S * NS), RAS_FOOT_NONE,
-		   fmin(1, rms / (4 * ACT_MIN_G)));
+	accel_search_back(d, a->t_ext, refr);
+	s = fmin(1, rms / (4 * ACT_MIN_G));
+	accel_queue(a, a->t_ext, weak ? s / 2 : s);
+	if (weak && a->npend < ACC_NPEND)
+		return n;
+	/* A strong step, or weak ones in a row: a softer walk, its own scale. */
+	a->rise_ref = !weak && a->rise_ref ? a->rise_ref + (rise - a->rise_ref) * RISE_K : rise;
+	return accel_release(a, out, max, n);
 }
 
 /* A frame is complete: integrate the magnitude and the acceleration along

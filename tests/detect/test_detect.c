@@ -3,8 +3,9 @@
  * Step detectors on synthetic streams whose true heel strikes are known:
  * footswitches that bounce, press inside the lockout and come back after a
  * SYN_DROPPED; force insoles that drift, are weak or noisy, change cadence
- * or dip in mid-stance; accelerometers walking at 80-130 steps/min, standing
- * still, freezing (3-8 Hz trembling) and noisy. Streams are sent as the
+ * or dip in mid-stance; accelerometers walking at 80-130 steps/min, turning
+ * with weak steps, stopping, standing still, trembling in place, freezing
+ * (3-8 Hz trembling) and noisy. Streams are sent as the
  * kernel sends them: an axis only when it changes, SYN_REPORT per frame.
  */
 #include <errno.h>
@@ -794,6 +795,110 @@ static void test_accel_freeze(void)
 		accel_freeze(tremor[i]);
 }
 
+/*
+ * A turn: 20 s of walking, three steps at 0.02 g against 0.15 g (the
+ * trunk of IPOL 10-1 moves 0.03-0.05 g in its 180-degree turn, against
+ * 0.15-0.3 g walking), 20 s more. The weak steps come after the RMS has
+ * grown on the strong ones, so the fixed threshold of a twentieth alone
+ * misses some: the search-back and the weak steps confirmed by the next
+ * strong one count every one of them, late but at their own times.
+ */
+static void test_accel_turn(void)
+{
+	struct accel_walk w = { 100, 0, 100, 0.15, 0.005, 0, 1000 };
+	struct accel_walk turn = w;
+	struct ras_device_info dev;
+	struct run r;
+	double phase = M_PI, t0 = 3 + 20, t1 = t0 + 3 * 0.6;
+	int walk1, weak, walk2;
+
+	turn.amp = 0.02;
+	accel_dev(&dev, 1000);
+	run_init(&r, RAS_SENSOR_ACCEL, &dev, -1, -1);
+	accel_segment(&r, &w, 0, 3, 0, &phase);
+	phase = M_PI;
+	walk1 = accel_segment(&r, &w, 3, t0, 1, &phase);
+	weak = accel_segment(&r, &turn, t0, t1, 1, &phase);
+	walk2 = accel_segment(&r, &w, t1, t1 + 20, 1, &phase);
+	accel_segment(&r, &w, t1 + 20, t1 + 23, 0, &phase);
+	run_end(&r);
+	CU_ASSERT_EQUAL(weak, 3);
+	/* Around the turn, from the last strong step before it to the first
+	 * after: all of them, and no double step. */
+	if (count(&r, RAS_FOOT_NONE, t0 - 0.9, t1 + 0.9) != 6)
+		fprintf(stderr, "\naccel turn: %d steps around it, 6 true\n",
+			count(&r, RAS_FOOT_NONE, t0 - 0.9, t1 + 0.9));
+	CU_ASSERT_EQUAL(count(&r, RAS_FOOT_NONE, t0 - 0.9, t1 + 0.9), 6);
+	CU_ASSERT(abs(r.n - (walk1 + weak + walk2)) <= 1);
+	/* Steps are reported in time order even when some come late. */
+	for (int i = 1; i < r.n; i++)
+		CU_ASSERT(r.step[i].time_ns > r.step[i - 1].time_ns);
+}
+
+/*
+ * Stopping: after the last step the trunk sways for a second or two at a
+ * fraction of the step amplitude while the RMS is still that of walking.
+ * Weak peaks with no strong step after them are not steps.
+ */
+static void test_accel_stop(void)
+{
+	struct accel_walk w = { 100, 0, 100, 0.15, 0.005, 0, 1000 };
+	struct ras_device_info dev;
+	struct run r;
+	double phase = M_PI;
+	int walk, codes[3] = { ABS_X, ABS_Y, ABS_Z };
+
+	accel_dev(&dev, 1000);
+	run_init(&r, RAS_SENSOR_ACCEL, &dev, -1, -1);
+	accel_segment(&r, &w, 0, 3, 0, &phase);
+	phase = M_PI;
+	walk = accel_segment(&r, &w, 3, 23, 1, &phase);
+	/* 0.8 Hz sway of 0.03 g decaying over 3 s, then still. */
+	for (double t = 23; t < 30; t += 0.01) {
+		double vert = 0.03 * exp(-(t - 23) / 1.5) * sin(2 * M_PI * 0.8 * (t - 23)), v[3];
+
+		v[0] = 1000 * (0.3 + 0.2 * vert);
+		v[1] = 1000 * (0.1 + 0.1 * vert);
+		v[2] = 1000 * (sqrt(1 - 0.1) + 0.97 * vert);
+		frame(&r, t, 3, codes, v);
+	}
+	run_end(&r);
+	if (count(&r, RAS_FOOT_NONE, 23.2, 40))
+		fprintf(stderr, "\naccel stop: %d steps after it\n",
+			count(&r, RAS_FOOT_NONE, 23.2, 40));
+	CU_ASSERT_EQUAL(count(&r, RAS_FOOT_NONE, 23.2, 40), 0);
+	CU_ASSERT(abs(r.n - walk) <= 1);
+}
+
+/* Trembling in place at 5 Hz from the start, with no walk before it to
+ * hide behind: from 0.05 g to 0.5 g, never a step. */
+static void test_accel_tremor(void)
+{
+	static const double tremor[] = { 0.05, 0.1, 0.2, 0.3, 0.5 };
+	int codes[3] = { ABS_X, ABS_Y, ABS_Z };
+
+	for (size_t i = 0; i < sizeof(tremor) / sizeof(tremor[0]); i++) {
+		struct ras_device_info dev;
+		struct run r;
+
+		accel_dev(&dev, 1000);
+		run_init(&r, RAS_SENSOR_ACCEL, &dev, -1, -1);
+		for (double t = 0; t < 60; t += 0.01) {
+			double vert = tremor[i] * (0.7 + 0.3 * sin(2 * M_PI * 0.4 * t)) *
+				      sin(2 * M_PI * 5 * t), v[3];
+
+			v[0] = 1000 * (0.3 + 0.2 * vert + 0.005 * gauss());
+			v[1] = 1000 * (0.1 + 0.1 * vert + 0.005 * gauss());
+			v[2] = 1000 * (sqrt(1 - 0.1) + 0.97 * vert + 0.005 * gauss());
+			frame(&r, t, 3, codes, v);
+		}
+		run_end(&r);
+		if (r.n)
+			fprintf(stderr, "\naccel tremor %.2f g: %d steps\n", tremor[i], r.n);
+		CU_ASSERT_EQUAL(r.n, 0);
+	}
+}
+
 static void test_rt(void)
 {
 	struct accel_walk w = { 100, 0, 100, 0.15, 0.01, 0, 1000 };
@@ -864,5 +969,8 @@ void test_detect_register(void)
 		   { "accel: resolution 0 estimated from 1 g", test_accel_resolution_unknown },
 		   { "accel: standing still", test_accel_standing },
 		   { "accel: freezing tremor is no step", test_accel_freeze },
+		   { "accel: weak steps in a turn are counted", test_accel_turn },
+		   { "accel: swaying after a stop is no step", test_accel_stop },
+		   { "accel: 5 Hz trembling in place is no step", test_accel_tremor },
 		   { "RT-safe: feed, sync, flush", test_rt });
 }
