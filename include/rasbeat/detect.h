@@ -15,12 +15,15 @@
  *   accel       ABS_X/Y/Z of an accelerometer (resolution: units per g);
  *               steps from the band-passed magnitude with adaptive peak
  *               picking and a refractory period; silent while the person
- *               stands still or freezes. Most steps are reported about
- *               0.2 s after the step time they carry (the filter and the
- *               fall of the peak); a weak step (a turn) is reported when
- *               the next strong one confirms it, and one found by
- *               search-back in a gap with the step after it: up to 2 s
- *               late, still with its own time and in time order.
+ *               stands still or freezes. Every step is held
+ *               freeze_lookback_s (1 s) after the step time it carries,
+ *               and withdrawn if a freeze is recognized meanwhile, so
+ *               most steps are reported 1.0 s late (0.2 s with the
+ *               look-back off: the filter and the fall of the peak); a
+ *               weak step (a turn) waits for the next strong one to
+ *               confirm it, and one found by search-back in a gap for
+ *               the step after it: up to 2.2 s late. Always with its own
+ *               time, in time order.
  *
  * Step times are on the events' clock. Events a reader synthesized while
  * re-syncing after SYN_DROPPED must be fed with ras_detector_sync, not as
@@ -49,6 +52,11 @@ struct ras_detect_config {
 	double lockout_s;		/* minimum time between steps of one foot (0.25) */
 	double debounce_s;		/* footswitch: contact must hold this long (0.02) */
 	double refractory_s;		/* accel: minimum time between steps (0.25) */
+	/* accel: every step is held this long after its own time and withdrawn
+	 * if a freeze is recognized meanwhile (1.0; 0 off, at most 2): the
+	 * freeze indices lag a freeze's onset, and its first shuffles look
+	 * like steps. Steps are reported this much later. */
+	double freeze_lookback_s;
 };
 
 struct ras_step {

@@ -65,6 +65,18 @@
  * two, is as large as a turn step but no step follows it. ACC_NPEND weak
  * ones in a row are a softer walk and count at once; a gated peak
  * (standing, freezing) withdraws those waiting.
+ *
+ * The indices above lag a freeze's onset by 1-3 s, and most steps counted
+ * in freezes fall in that lag. So every step is held freeze_lookback_s
+ * (detect.h) after its own time and withdrawn if a freeze is recognized
+ * meanwhile: by the magnitude's and the vertical ratios over about 1 s
+ * (FAST_TAU_S, against FREEZE_RATIO and FI_VERT; the slower indices, still
+ * high for a second or two after a freeze, would withdraw the first steps
+ * of the walk that ends it, and they gate the peaks anyway), once it held
+ * for FAST_HOLD_S (a single flicker while walking is not a freeze) with the
+ * 3.5-8 Hz band above ACT_MIN_G (standing still has no tremor, cf. the
+ * power threshold of Bachlin 2010): the step was a shuffle at the start of
+ * that freeze. ACC_NOUT bounds the steps held.
  */
 #define ACC_FS 100.0
 #define ACC_TS_NS 10000000LL
@@ -93,6 +105,10 @@
 #define WEAK_REL 0.2		/* of the usual rise: a weak step, counted once confirmed */
 #define RISE_K 0.2
 #define ACC_NPEND 4
+#define FAST_TAU_S 0.5		/* fast freeze index: ~1 s window */
+#define FAST_HOLD_S 0.5
+#define ACC_LOOKBACK_MAX_S 2.0
+#define ACC_NOUT 16		/* 2 s at 4 steps/s, and a batch of weak ones */
 
 struct fsw_chan {
 	int nkeys;			/* keys of the channel held (raw) */
@@ -144,11 +160,17 @@ struct accel {
 	int npend;
 	int64_t t_pend;
 	struct acc_pend pend[ACC_NPEND + 2];	/* + a held first step and a search-back */
+	/* look-back: steps held in case a freeze is recognized behind them */
+	double qw, qf, qzw, qzf;		/* fast freeze index powers */
+	bool fast_high;
+	int64_t t_fast, t_frozen;		/* fast index high since; last frozen */
+	int nout;
+	struct acc_pend out[ACC_NOUT];
 };
 
 struct ras_detector {
 	struct ras_detect_config cfg;
-	int64_t lockout, debounce, refractory;
+	int64_t lockout, debounce, refractory, lookback;
 	union {
 		struct {
 			struct fsw_chan chan[2];
@@ -169,6 +191,7 @@ void ras_detect_config_default(struct ras_detect_config *cfg, enum ras_sensor_ki
 		.lockout_s = 0.25,
 		.debounce_s = 0.02,
 		.refractory_s = 0.25,
+		.freeze_lookback_s = 1.0,
 	};
 }
 
@@ -297,6 +320,9 @@ static void accel_reset(struct accel *a)
 	a->npend = 0;
 	a->pw = a->pf = 0;
 	a->pw4 = a->pf4 = a->pz4 = a->pzf4 = 0;
+	/* The steps held stay: they were steps, and are reported when due. */
+	a->qw = a->qf = a->qzw = a->qzf = 0;
+	a->fast_high = false;
 }
 
 struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
@@ -305,7 +331,9 @@ struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
 	struct ras_detector *d;
 
 	if (!cfg || !dev || (unsigned)cfg->kind > RAS_SENSOR_ACCEL || !(cfg->lockout_s >= 0) ||
-	    !(cfg->debounce_s >= 0) || !(cfg->refractory_s >= 0) || !config_fits(cfg, dev)) {
+	    !(cfg->debounce_s >= 0) || !(cfg->refractory_s >= 0) ||
+	    !(cfg->freeze_lookback_s >= 0 && cfg->freeze_lookback_s <= ACC_LOOKBACK_MAX_S) ||
+	    !config_fits(cfg, dev)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -318,6 +346,7 @@ struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
 	d->lockout = (int64_t)llround(cfg->lockout_s * NS);
 	d->debounce = (int64_t)llround(cfg->debounce_s * NS);
 	d->refractory = (int64_t)llround(cfg->refractory_s * NS);
+	d->lookback = (int64_t)llround(cfg->freeze_lookback_s * NS);
 	switch (cfg->kind) {
 	case RAS_SENSOR_FOOTSWITCH:
 		d->fsw.named = cfg->left_code >= 0 || cfg->right_code >= 0;
@@ -345,6 +374,7 @@ struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
 			d->acc.v[i] = dev->abs[ABS_X + i].value;
 		}
 		accel_reset(&d->acc);
+		d->acc.t_frozen = INT64_MIN;
 		break;
 	}
 	return d;
@@ -615,12 +645,81 @@ static void accel_queue(struct accel *a, int64_t t, double strength)
 	a->t_pend = t;
 }
 
-static int accel_release(struct accel *a, struct ras_step *out, int max, int n)
+/* Report the steps held whose look-back is over (all: at the end), oldest
+ * first, as far as out has room: the rest wait for the next call. */
+static int accel_emit(struct ras_detector *d, int64_t now, bool all, struct ras_step *out,
+		      int max, int n)
 {
-	for (int i = 0; i < a->npend; i++)
-		n = put(out, max, n, a->pend[i].t, RAS_FOOT_NONE, a->pend[i].strength);
-	a->npend = 0;
+	struct accel *a = &d->acc;
+	int k = 0;
+
+	while (k < a->nout && n < max && (all || now - a->out[k].t >= d->lookback)) {
+		n = put(out, max, n, a->out[k].t, RAS_FOOT_NONE, a->out[k].strength);
+		k++;
+	}
+	a->nout -= k;
+	memmove(a->out, a->out + k, a->nout * sizeof(a->out[0]));
 	return n;
+}
+
+/* The weak steps waiting and the strong one confirming them are steps: into
+ * the look-back, in time order, unless a freeze was recognized since. */
+static int accel_release(struct ras_detector *d, int64_t now, struct ras_step *out, int max,
+			 int n)
+{
+	struct accel *a = &d->acc;
+
+	for (int i = 0; i < a->npend; i++) {
+		const struct acc_pend *p = &a->pend[i];
+		int k;
+
+		if (d->lookback && p->t <= a->t_frozen)
+			continue;
+		/* Full (more steps than ACC_NOUT within the look-back): the
+		 * oldest goes now, early rather than lost. */
+		if (a->nout == ACC_NOUT) {
+			if (n < max)
+				n = put(out, max, n, a->out[0].t, RAS_FOOT_NONE, a->out[0].strength);
+			a->nout--;
+			memmove(a->out, a->out + 1, a->nout * sizeof(a->out[0]));
+		}
+		k = a->nout;
+		while (k > 0 && a->out[k - 1].t > p->t)
+			k--;
+		memmove(a->out + k + 1, a->out + k, (a->nout - k) * sizeof(a->out[0]));
+		a->out[k] = *p;
+		a->nout++;
+	}
+	a->npend = 0;
+	return accel_emit(d, now, false, out, max, n);
+}
+
+/* The fast freeze index, and the look-back's verdict: frozen since before
+ * the steps held, which were shuffles, not steps. */
+static void accel_lookback(struct accel *a, int64_t t, double y, double f, double yz, double fz)
+{
+	const double kq = -expm1(-1.0 / (ACC_FS * FAST_TAU_S));
+	bool high;
+
+	a->qw += (y * y - a->qw) * kq;
+	a->qf += (f * f - a->qf) * kq;
+	a->qzw += (yz * yz - a->qzw) * kq;
+	a->qzf += (fz * fz - a->qzf) * kq;
+	high = a->qf >= ACT_MIN_G * ACT_MIN_G &&
+	       (a->qf >= FREEZE_RATIO * FREEZE_RATIO * a->qw ||
+		a->qzf >= FI_VERT * FI_VERT * a->qzw);
+	if (!high) {
+		a->fast_high = false;
+		return;
+	}
+	if (!a->fast_high) {
+		a->fast_high = true;
+		a->t_fast = t;
+	}
+	if (t - a->t_fast >= (int64_t)(FAST_HOLD_S * NS)) {
+		a->t_frozen = t;
+		a->nout = 0;
+	}
 }
 
 /* A step at t is counted: first the one missed since the last, if any. */
@@ -673,6 +772,8 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
 	fz = biquad_run(&a->ztlp, biquad_run(&a->zthp, u));
 	a->pz4 += (yz * yz - a->pz4) * k4;
 	a->pzf4 += (fz * fz - a->pzf4) * k4;
+	accel_lookback(a, t, y, f, yz, fz);
+	n = accel_emit(d, t, false, out, max, n);
 	rms = sqrt(a->pw);
 	prom = fmax(PROM_MIN_G, PROM * rms);
 	accel_small_peaks(a, t, y, rms);
@@ -741,7 +842,7 @@ static int accel_sample(struct ras_detector *d, int64_t t, double m, double z,
 		return n;
 	/* A strong step, or weak ones in a row: a softer walk, its own scale. */
 	a->rise_ref = !weak && a->rise_ref ? a->rise_ref + (rise - a->rise_ref) * RISE_K : rise;
-	return accel_release(a, out, max, n);
+	return accel_release(d, t, out, max, n);
 }
 
 /* A frame is complete: integrate the magnitude and the acceleration along
@@ -881,6 +982,9 @@ int ras_detector_flush(struct ras_detector *d, struct ras_step *out, int max)
 				ch->t_change = INT64_MIN / 2;
 		}
 		n = fsw_poll(d, INT64_MAX / 2, out, max, 0);
+	} else if (d->cfg.kind == RAS_SENSOR_ACCEL) {
+		/* No freeze behind the steps held: they were steps. */
+		n = accel_emit(d, 0, true, out, max, 0);
 	}
 	return n < max ? n : max;
 }

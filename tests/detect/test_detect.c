@@ -45,6 +45,7 @@ static double gauss(void)
 struct run {
 	struct ras_detector *d;
 	struct ras_step step[MAXSTEPS];
+	int64_t fed[MAXSTEPS];	/* the time of the event that reported each */
 	int n;
 	int32_t last[RAS_ABS_COUNT];
 	bool sent[RAS_ABS_COUNT];
@@ -69,6 +70,8 @@ static void ev(struct run *r, int64_t t, int type, int code, int value)
 	int k = ras_detector_feed(r->d, &e, r->step + r->n, MAXSTEPS - r->n);
 
 	CU_ASSERT(k >= 0);
+	for (int i = 0; i < k; i++)
+		r->fed[r->n + i] = t;
 	r->n += k;
 }
 
@@ -205,6 +208,7 @@ static void test_config(void)
 	CU_ASSERT_DOUBLE_EQUAL(cfg.lockout_s, 0.25, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(cfg.debounce_s, 0.02, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(cfg.refractory_s, 0.25, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.freeze_lookback_s, 1.0, 1e-12);
 
 	for (int i = RAS_SENSOR_FOOTSWITCH; i <= RAS_SENSOR_ACCEL; i++) {
 		CU_ASSERT_EQUAL(ras_sensor_kind_from_name(ras_sensor_kind_name(i), &k), 0);
@@ -240,6 +244,14 @@ static void test_config(void)
 	cfg.refractory_s = -1;
 	CU_ASSERT_PTR_NULL(ras_detector_new(&cfg, &ac));
 	cfg.refractory_s = NAN;
+	CU_ASSERT_PTR_NULL(ras_detector_new(&cfg, &ac));
+	/* The look-back holds at most ACC_NOUT steps: 2 s of running. */
+	ras_detect_config_default(&cfg, RAS_SENSOR_ACCEL);
+	cfg.freeze_lookback_s = -0.1;
+	CU_ASSERT_PTR_NULL(ras_detector_new(&cfg, &ac));
+	cfg.freeze_lookback_s = 2.5;
+	CU_ASSERT_PTR_NULL(ras_detector_new(&cfg, &ac));
+	cfg.freeze_lookback_s = NAN;
 	CU_ASSERT_PTR_NULL(ras_detector_new(&cfg, &ac));
 	ras_detect_config_default(&cfg, RAS_SENSOR_ACCEL);
 	CU_ASSERT_PTR_NULL(ras_detector_new(&cfg, &fs));
@@ -783,6 +795,9 @@ static void accel_freeze(double tremor)
 	CU_ASSERT(onset <= 2);
 	CU_ASSERT_EQUAL(frozen, 0);
 	/* Walking again is counted within a step or two. */
+	if (abs(count(&r, RAS_FOOT_NONE, 53, 90) - after) > 2)
+		fprintf(stderr, "\naccel freeze %.2f g: %d steps after, %d true\n", tremor,
+			count(&r, RAS_FOOT_NONE, 53, 90), after);
 	CU_ASSERT(abs(count(&r, RAS_FOOT_NONE, 53, 90) - after) <= 2);
 }
 
@@ -899,6 +914,82 @@ static void test_accel_tremor(void)
 	}
 }
 
+/*
+ * Walking that turns into a freeze: 6 Hz trembling of 0.15 g with small
+ * shuffles at 2.5 per second (0.05 g, a third of the steps), then walking
+ * again. The freeze indices take a second or more to close the gate; the
+ * look-back withdraws the shuffles counted meanwhile. Returns the steps
+ * from 1.5 s into the freeze to 0.5 s before its end (the fast index needs
+ * about 1 s to recognize it, and the look-back reaches 1 s back; a last
+ * shuffle may pass as the first step of the walk that ends the freeze, as
+ * evaluate trims 0.5 s off each end of an annotated freeze).
+ */
+static int accel_shuffle_freeze(double lookback, struct run *r, double *t_freeze,
+				double *t_walk, int *walk2)
+{
+	struct accel_walk w = { 100, 0, 100, 0.15, 0.005, 0, 1000 };
+	struct ras_detect_config cfg;
+	struct ras_device_info dev;
+	int codes[3] = { ABS_X, ABS_Y, ABS_Z };
+	double phase = M_PI, sh = 0;
+
+	*t_freeze = 23;
+	*t_walk = 38;
+	accel_dev(&dev, 1000);
+	memset(r, 0, sizeof(*r));
+	ras_detect_config_default(&cfg, RAS_SENSOR_ACCEL);
+	cfg.freeze_lookback_s = lookback;
+	r->d = ras_detector_new(&cfg, &dev);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->d);
+	accel_segment(r, &w, 0, 3, 0, &phase);
+	phase = M_PI;
+	accel_segment(r, &w, 3, *t_freeze, 1, &phase);
+	for (double t = *t_freeze; t < *t_walk; t += 0.01) {
+		double vert = 0.15 * (0.7 + 0.3 * sin(2 * M_PI * 0.5 * t)) * sin(2 * M_PI * 6 * t),
+		       v[3];
+
+		sh += 2 * M_PI * 2.5 * 0.01;
+		vert += 0.05 * cos(sh);
+		v[0] = 1000 * (0.3 + 0.2 * vert + 0.005 * gauss());
+		v[1] = 1000 * (0.1 + 0.1 * vert + 0.005 * gauss());
+		v[2] = 1000 * (sqrt(1 - 0.1) + 0.97 * vert + 0.005 * gauss());
+		frame(r, t, 3, codes, v);
+	}
+	phase = M_PI;
+	*walk2 = accel_segment(r, &w, *t_walk, *t_walk + 20, 1, &phase);
+	accel_segment(r, &w, *t_walk + 20, *t_walk + 23, 0, &phase);
+	run_end(r);
+	return count(r, RAS_FOOT_NONE, *t_freeze + 1.5, *t_walk - 0.5);
+}
+
+static void test_accel_freeze_lookback(void)
+{
+	static struct run r;
+	double t0, t1;
+	int walk2, late = 0, frozen = accel_shuffle_freeze(1.0, &r, &t0, &t1, &walk2);
+
+	if (frozen)
+		fprintf(stderr, "\naccel shuffling freeze: %d steps in it\n", frozen);
+	CU_ASSERT_EQUAL(frozen, 0);
+	/* Walking again is counted within a step or two. */
+	CU_ASSERT(abs(count(&r, RAS_FOOT_NONE, t1, t1 + 25) - walk2) <= 2);
+	/* In time order, each with its own time, a look-back after it. */
+	for (int i = 0; i < r.n; i++) {
+		CU_ASSERT(i == 0 || r.step[i].time_ns > r.step[i - 1].time_ns);
+		CU_ASSERT(r.fed[i] - r.step[i].time_ns >= NS - 20000000LL);
+		late += r.fed[i] - r.step[i].time_ns > 1300000000LL;
+	}
+	/* Only the few weak steps confirmed late wait longer. */
+	CU_ASSERT(late <= 2);
+
+	/* Without the look-back the same freeze gives steps in its first
+	 * seconds (4 here): what the look-back is for. */
+	frozen = accel_shuffle_freeze(0, &r, &t0, &t1, &walk2);
+	CU_ASSERT(frozen >= 2);
+	for (int i = 0; i < r.n; i++)
+		CU_ASSERT(r.fed[i] - r.step[i].time_ns < 600000000LL || r.step[i].strength < 0.6);
+}
+
 static void test_rt(void)
 {
 	struct accel_walk w = { 100, 0, 100, 0.15, 0.01, 0, 1000 };
@@ -972,5 +1063,7 @@ void test_detect_register(void)
 		   { "accel: weak steps in a turn are counted", test_accel_turn },
 		   { "accel: swaying after a stop is no step", test_accel_stop },
 		   { "accel: 5 Hz trembling in place is no step", test_accel_tremor },
+		   { "accel: a shuffling freeze is withdrawn by the look-back",
+		     test_accel_freeze_lookback },
 		   { "RT-safe: feed, sync, flush", test_rt });
 }
