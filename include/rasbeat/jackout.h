@@ -51,7 +51,9 @@ uint64_t ras_jack_xruns(const struct ras_jack *j);
 uint32_t ras_jack_latency(const struct ras_jack *j);
 /* The client, for the clock measurements of clocksync.h. */
 jack_client_t *ras_jack_client(const struct ras_jack *j);
-/* JACK frame time at which engine frame 0 was played; false until known. */
+/* JACK frame time at which engine frame 0 was played, as of the latest
+ * cycle: an xrun moves it on by the frames the engine never ran. false
+ * until the engine has run. RT-safe. */
 bool ras_jack_start_frame(const struct ras_jack *j, uint32_t *frame);
 
 #endif

@@ -32,9 +32,12 @@ static int on_process(jack_nframes_t n, void *arg)
 	int64_t before = ras_engine_frame(j->engine);
 
 	ras_engine_process(j->engine, l, r, n);
-	if (!atomic_load_explicit(&j->have_start, memory_order_relaxed) &&
-	    ras_engine_frame(j->engine) > before) {
-		/* The first cycle the engine ran: its frame `before` is now. */
+	if (ras_engine_frame(j->engine) > before) {
+		/*
+		 * Engine frame `before` is now. Anchored anew each cycle: after
+		 * an xrun JACK's frame time has moved on by cycles the engine
+		 * never ran, and sensor times must map to the engine's frames.
+		 */
 		atomic_store_explicit(&j->start_frame,
 				      jack_last_frame_time(j->client) - (uint32_t)before,
 				      memory_order_relaxed);
