@@ -299,7 +299,10 @@ static void test_publication_race(void)
 	ras_clocksync_set_cycle(cs, &a);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, race_reader, cs);
-	for (int i = 0; i < 2000000; i++)
+	/* On a busy machine the readers may start late: go on until they
+	 * have read under the writes (10 s at most). */
+	for (long i = 0, t0 = (long)test_now(); i < 2000000 ||
+	     (atomic_load(&race_reads) < 1000 && (long)test_now() - t0 < 10); i++)
 		ras_clocksync_set_cycle(cs, i & 1 ? &a : &b);
 	atomic_store(&race_stop, true);
 	for (int i = 0; i < 2; i++)
