@@ -11,8 +11,8 @@
 # Missing libraries are installed by scripts/install-deps (Debian).
 
 VERSION := 0.1.0
-PKGS := jack sndfile libevdev samplerate inih
-TEST_PKGS := cunit
+PKGS := jack sndfile libevdev samplerate inih jansson
+TEST_PKGS := cunit libxml-2.0 libpng
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -31,6 +31,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CUNIT_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 LIBS := $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard src/*/*.c)
@@ -45,6 +46,9 @@ all: rasbeat cues/.stamp
 $(BUILD)/%.o: %.c $(wildcard include/rasbeat/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -c $< -o $@
+
+# libxml2 (the report tests parse SVG and HTML) keeps its headers apart.
+$(BUILD)/tests/%.o: PKG_CFLAGS += $(TEST_CFLAGS)
 
 $(BUILD)/librasbeat.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

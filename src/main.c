@@ -5,8 +5,10 @@
  * main.c wires the modules: options -> tempo source -> schedule -> engine
  * -> JACK client or offline render, with the beat list beside them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <libevdev/libevdev.h>
+#include <locale.h>
 #include <linux/input.h>
 #include <math.h>
 #include <signal.h>
@@ -29,12 +31,18 @@
 #include "rasbeat/jackout.h"
 #include "rasbeat/program.h"
 #include "rasbeat/render.h"
+#include "rasbeat/report.h"
 #include "rasbeat/session.h"
+#include "rasbeat/sessionlog.h"
 #include "rasbeat/steplog.h"
 #include "rasbeat/stepsource.h"
 #include "rasbeat/tempo.h"
 #include "rasbeat/walker.h"
 #include "rasbeat/tempomap.h"
+#include "rasbeat/tmpfile.h"
+#include <jack/jack.h>
+#include <jansson.h>
+#include <sndfile.h>
 
 #ifndef RASBEAT_VERSION
 #define RASBEAT_VERSION "0.1.0"
@@ -54,7 +62,9 @@ static const char demo_map[] =
 	"off:    2 4/4 110 every=0\n";
 
 static volatile sig_atomic_t stop_signal;
-static int make_dirs(const char *path, mode_t mode, char *err, size_t errlen);
+/* The command line, for the session's record. */
+static int main_argc;
+static char **main_argv;
 
 static void on_signal(int sig)
 {
@@ -87,6 +97,11 @@ struct session;
 
 struct loop {
 	struct ras_beatlog *log;
+	struct ras_sessionlog *slog;	/* the session's record, or NULL */
+	bool slog_failed;		/* asked for but not kept: exit 1 */
+	bool slog_said;			/* its error is on the console */
+	double logged_bpm;		/* adaptation: the tempo last logged */
+	bool logged_lock;
 	struct ras_walker *walker;
 	bool adapt;			/* follow or entrain: a controller */
 	struct ras_tempo_config tcfg;
@@ -100,6 +115,8 @@ struct loop {
 	struct steps steps;
 	double rate;
 	double latency_s;	/* beat to ear: the playback latency */
+	double now;		/* session s of the last poll */
+	uint64_t xruns;		/* logged so far */
 	int64_t beats;
 	int error;		/* first failure: -errno */
 };
@@ -409,6 +426,8 @@ static int loop_beat(const struct ras_beat *b, void *ctx)
 	l->beats++;
 	if (l->log && ras_beatlog_write(l->log, b) && !l->error)
 		l->error = -EIO;
+	if (l->slog)
+		ras_sessionlog_beat(l->slog, b);
 	if (l->walker && b->audible)
 		ras_walker_hear(l->walker, b->time + l->latency_s);
 	if (l->tempo)
@@ -428,10 +447,71 @@ static void loop_steps(struct loop *l, const struct ras_step *st, size_t n)
 {
 	if (n && steps_add(&l->steps, st, n) && !l->error)
 		l->error = -ENOMEM;
+	for (size_t i = 0; l->slog && i < n; i++)
+		ras_sessionlog_step(l->slog, &st[i]);
 	for (size_t i = 0; l->tempo && i < n; i++)
 		ras_tempo_step(l->tempo, st[i].time_ns * 1e-9, st[i].foot);
 	for (size_t i = 0; l->session && i < n; i++)
 		ras_session_step(l->session, st[i].time_ns * 1e-9, st[i].foot);
+}
+
+/* Sensor lost, back, re-synced: on the console and in events.csv. */
+static void sensor_news(void *ctx, int64_t mono_ns, const char *line)
+{
+	struct loop *l = ctx;
+
+	(void)mono_ns;
+	fprintf(stderr, "rasbeat: sensor: %s\n", line);
+	if (l->slog)
+		ras_sessionlog_event(l->slog, l->now, RAS_EVENT_SENSOR, "%s", line);
+}
+
+/* What the protocol decided, in events.csv. */
+static void log_session_event(struct loop *l, const struct ras_session_event *ev)
+{
+	const struct ras_phase *ph = ras_session_phase(l->session, ev->phase);
+
+	switch (ev->kind) {
+	case RAS_SESSION_PHASE:
+		if (ph)
+			ras_sessionlog_phase(l->slog, ev->time, ph->name, ras_phase_type_name(ph->type));
+		break;
+	case RAS_SESSION_RAMP_UP:
+		ras_sessionlog_event(l->slog, ev->time, RAS_EVENT_TEMPO, "%.1f bpm: %s", ev->tempo_bpm,
+				     ev->text);
+		break;
+	case RAS_SESSION_ABORT:
+		ras_sessionlog_event(l->slog, ev->time, RAS_EVENT_ERROR, "%s", ev->text);
+		break;
+	default:
+		ras_sessionlog_event(l->slog, ev->time, RAS_EVENT_INFO, "%s", ev->text);
+		break;
+	}
+}
+
+/* Adaptation in events.csv: each whole bpm it moves, and lock changes (the
+ * tempo of every beat is in beats.csv). */
+static void log_adaptation(struct loop *l, double now)
+{
+	struct ras_tempo_status st;
+	const char *mode;
+
+	ras_tempo_status(l->tempo, &st);
+	mode = ras_adapt_name(st.mode);
+	if (isfinite(st.tempo_bpm) && !(fabs(st.tempo_bpm - l->logged_bpm) < 1)) {
+		if (isfinite(st.cadence_spm))
+			ras_sessionlog_event(l->slog, now, RAS_EVENT_TEMPO, "%.1f bpm: %s, cadence %.1f spm",
+					     st.tempo_bpm, mode, st.cadence_spm);
+		else
+			ras_sessionlog_event(l->slog, now, RAS_EVENT_TEMPO, "%.1f bpm: %s", st.tempo_bpm,
+					     mode);
+		l->logged_bpm = st.tempo_bpm;
+	}
+	if (st.locked != l->logged_lock) {
+		ras_sessionlog_event(l->slog, now, RAS_EVENT_INFO, "%s: %s", mode,
+				     st.locked ? "locked on the cadence" : "unlocked");
+		l->logged_lock = st.locked;
+	}
 }
 
 /* After a block (render) or a poll (play): the walker's steps up to now. */
@@ -449,6 +529,8 @@ static int loop_block(int64_t frame, void *ctx)
 		/* A full queue only delays: the controller re-aligns on the next beat. */
 		for (int i = 0; i < n; i++)
 			ras_engine_send(l->engine, &cmd[i]);
+		if (l->slog)
+			log_adaptation(l, frame / l->rate);
 	}
 	if (l->session) {
 		struct ras_cmd cmd[RAS_SESSION_CMD_MAX];
@@ -467,8 +549,11 @@ static int loop_block(int64_t frame, void *ctx)
 			}
 			ras_engine_send(l->engine, &cmd[i]);
 		}
-		while (ras_session_next_event(l->session, &ev))
+		while (ras_session_next_event(l->session, &ev)) {
 			fprintf(stderr, "rasbeat: %7.1f s  %s\n", ev.time, ev.text);
+			if (l->slog)
+				log_session_event(l, &ev);
+		}
 		if (ras_session_done(l->session))
 			return 1;	/* the protocol is over: a clean end */
 	}
@@ -566,8 +651,118 @@ static int loop_finish(struct loop *l, const struct ras_options *o)
 	return ret;
 }
 
+/*
+ * The session's record: --log DIR, else a new dated folder, unless --no-log.
+ * A folder that cannot be made is said and the cues go on: exit status 1.
+ * Opened before the first decisions; the writer starts once the latency is
+ * known (log_start).
+ */
+static void log_open(struct loop *l, const struct ras_options *o, double rate, const char *device)
+{
+	struct ras_sessionlog_config cfg = { .rate = rate, .patient = o->patient };
+	char dir[PATH_MAX], err[ERRLEN];
+	int ret;
+
+	if (o->no_log)
+		return;
+	if (o->log_dir) {
+		cfg.dir = o->log_dir;
+	} else if ((ret = ras_sessionlog_default_dir(o->patient, dir, sizeof(dir)))) {
+		fprintf(stderr, "rasbeat: no folder for the session's record (%s; set HOME or use "
+			"--log DIR); cues go on without one\n", strerror(-ret));
+		l->slog_failed = true;
+		return;
+	} else {
+		cfg.dir = dir;
+	}
+	l->slog = ras_sessionlog_new(&cfg, err, sizeof(err));
+	if (!l->slog) {
+		fprintf(stderr, "rasbeat: session record: %s; cues go on without one\n", err);
+		l->slog_failed = true;
+		return;
+	}
+	ras_sessionlog_info(l->slog, NULL, "command", main_argc > 1 ? main_argv[1] : "");
+	ras_sessionlog_info_argv(l->slog, main_argc, main_argv);
+	ras_sessionlog_info(l->slog, NULL, "device", device);
+	ras_sessionlog_info(l->slog, "versions", "rasbeat", RASBEAT_VERSION);
+	ras_sessionlog_info(l->slog, "versions", "libsndfile", sf_version_string());
+	ras_sessionlog_info(l->slog, "versions", "jack", jack_get_version_string());
+	ras_sessionlog_info(l->slog, "versions", "jansson", JANSSON_VERSION);
+	ras_sessionlog_info(l->slog, "settings", "session", o->session);
+	ras_sessionlog_info(l->slog, "settings", "adapt", o->adapt ? o->adapt : "fixed");
+	ras_sessionlog_info(l->slog, "settings", "sensor", o->sensor);
+	ras_sessionlog_info(l->slog, "settings", "input", o->input);
+	ras_sessionlog_info(l->slog, "settings", "walker", o->walker);
+	ras_sessionlog_info(l->slog, "settings", "map", o->map);
+	ras_sessionlog_info_num(l->slog, "settings", "tempo_bpm", o->session || o->map ? NAN : o->tempo);
+	ras_sessionlog_info_num(l->slog, "settings", "bpm_min", o->bpm_min);
+	ras_sessionlog_info_num(l->slog, "settings", "bpm_max", o->bpm_max);
+	ras_sessionlog_info_num(l->slog, "settings", "max_change_bpm_per_min",
+				o->max_change > 0 ? o->max_change : NAN);
+	ras_sessionlog_info_num(l->slog, "settings", "master_db", o->master_db);
+	ras_sessionlog_info_num(l->slog, "settings", "duration_s", o->duration >= 0 ? o->duration : NAN);
+	ras_sessionlog_event(l->slog, 0, RAS_EVENT_START, "rasbeat %s %s", RASBEAT_VERSION,
+			     main_argc > 1 ? main_argv[1] : "");
+	/* One phase for a run without a protocol: the protocol names its own. */
+	if (l->program)
+		ras_sessionlog_phase(l->slog, 0, *l->program->name ? l->program->name :
+				     ras_program_type_name(l->program->type), "program");
+	else if (!l->session)
+		ras_sessionlog_phase(l->slog, 0, "cue", "cue");
+}
+
+static void log_start(struct loop *l, double latency_s, bool say)
+{
+	char err[ERRLEN];
+
+	if (!l->slog)
+		return;
+	ras_sessionlog_set_latency(l->slog, latency_s);
+	if (ras_sessionlog_start(l->slog, err, sizeof(err)) == 0 && say)
+		fprintf(stderr, "rasbeat: session record in %s\n", ras_sessionlog_dir(l->slog));
+}
+
+/* A log write error, said once while the cues go on. */
+static void log_check(struct loop *l)
+{
+	char err[ERRLEN];
+
+	if (!l->slog || l->slog_said || !ras_sessionlog_error(l->slog))
+		return;
+	ras_sessionlog_error_text(l->slog, err, sizeof(err));
+	fprintf(stderr, "rasbeat: session record: %s; cues go on\n", err);
+	/* events.csv may still take it when another file failed */
+	ras_sessionlog_event(l->slog, l->now, RAS_EVENT_ERROR, "%s", err);
+	l->slog_said = true;
+}
+
+/* Finish the record; 0, or 1 when it is incomplete (said why). With steps
+ * or a protocol, the table per phase follows the gait summary. */
+static int log_close(struct loop *l, double end_s, const char *why, bool quiet)
+{
+	char err[ERRLEN];
+	uint64_t lost;
+
+	if (!l->slog)
+		return l->slog_failed;
+	if (ras_sessionlog_close(l->slog, end_s, why, err, sizeof(err))) {
+		fprintf(stderr, "rasbeat: session record: %s\n", err);
+		l->slog_failed = true;
+	}
+	if ((lost = ras_sessionlog_lost(l->slog))) {
+		fprintf(stderr, "rasbeat: session record: %llu rows lost\n", (unsigned long long)lost);
+		l->slog_failed = true;
+	}
+	if (!quiet && (l->steps.n || l->session)) {
+		putchar('\n');
+		ras_report_text(ras_sessionlog_record(l->slog), stdout);
+	}
+	return l->slog_failed;
+}
+
 static void loop_free(struct loop *l)
 {
+	ras_sessionlog_free(l->slog);
 	ras_session_free(l->session);
 	free(l->program);
 	ras_tempo_free(l->tempo);
@@ -589,11 +784,6 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 
 	if ((ret = loop_open(&loop, o, o->rate)))
 		return ret;
-	/* Patient data: the folder is the user's alone. */
-	if (o->log_dir && make_dirs(o->log_dir, 0700, err, sizeof(err))) {
-		ret = fail(NULL, err);
-		goto out;
-	}
 	if ((ret = session_new(&s, o, o->rate, map_text, &loop, err, sizeof(err)))) {
 		fail(NULL, err);
 		goto out;
@@ -612,10 +802,13 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 	}
 	loop.log = log;
 	catch_signals();
+	log_open(&loop, o, o->rate, NULL);
 	/* Decisions due at frame 0 (a session's first phase may be cue-less). */
 	loop_block(0, &loop);
+	log_start(&loop, 0, false);
 	ret = ras_render_run(s.engine, af, frames, o->block, loop_beat, loop_block, &loop, err,
 			     sizeof(err));
+	log_check(&loop);
 	if (!ret && loop.error) {
 		snprintf(err, sizeof(err), "%s: %s", beats_out ? beats_out : "steps",
 			 strerror(-loop.error));
@@ -635,14 +828,20 @@ static int run_render(const struct ras_options *o, const char *map_text, const c
 	}
 	if (ret) {
 		ret = fail("render", err);
+		log_close(&loop, (double)ras_engine_frame(s.engine) / o->rate, "render failed", true);
 		goto out;
 	}
 	ret = loop_finish(&loop, o);
+	if (log_close(&loop, (double)ras_engine_frame(s.engine) / o->rate,
+		      stop_signal ? "stopped by signal" : "finished", o->quiet))
+		ret = 1;
 	if (!o->quiet)
-		fprintf(stderr, "rasbeat: rendered %.3f s at %.0f Hz%s%s%s%s, peak %.1f dBFS\n",
+		fprintf(stderr, "rasbeat: rendered %.3f s at %.0f Hz%s%s%s%s, peak %.1f dBFS%s%s\n",
 			(double)ras_engine_frame(s.engine) / o->rate, o->rate, out ? " to " : "",
 			out ? out : "", beats_out ? ", beats in " : "", beats_out ? beats_out : "",
-			20 * log10(fmax(ras_engine_peak(s.engine), 1e-9)));
+			20 * log10(fmax(ras_engine_peak(s.engine), 1e-9)),
+			loop.slog ? "; session record in " : "",
+			loop.slog ? ras_sessionlog_dir(loop.slog) : "");
 out:
 	ras_audiofile_abort(af);
 	ras_beatlog_abort(log);
@@ -681,10 +880,6 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		ras_jack_close(jack);
 		return ret;
 	}
-	if (o->log_dir && make_dirs(o->log_dir, 0700, err, sizeof(err))) {
-		ret = fail(NULL, err);
-		goto fail_setup;
-	}
 	if ((ret = session_new(&s, o, rate, map_text, &loop, err, sizeof(err)))) {
 		fail(NULL, err);
 		goto fail_setup;
@@ -706,6 +901,11 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	}
 	loop.log = log;
 	catch_signals();
+	log_open(&loop, o, rate, src ? ras_stepsource_name(src) : NULL);
+	if (loop.slog) {
+		ras_sessionlog_info(loop.slog, NULL, "jack_client", ras_jack_name(jack));
+		ras_sessionlog_info_num(loop.slog, NULL, "period_frames", ras_jack_buffer_size(jack));
+	}
 	loop_block(0, &loop);
 	if (ras_jack_start(jack, s.engine, connect, o->no_connect, err, sizeof(err))) {
 		ret = fail("JACK", err);
@@ -718,6 +918,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		ras_tempo_set_latency(loop.tempo, loop.latency_s);
 	if (loop.session)
 		ras_session_set_latency(loop.session, loop.latency_s);
+	log_start(&loop, loop.latency_s, !o->quiet);
 	if (src && !ras_stepsource_is_replay(src)) {
 		/* Measured, not assumed: jackd2 counts CLOCK_MONOTONIC_RAW,
 		 * PipeWire CLOCK_MONOTONIC, and evdev stamps CLOCK_MONOTONIC. */
@@ -771,13 +972,22 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		if (src) {
 			struct ras_step got[64];
 			int64_t now_ns = llround(frame / rate * 1e9);
-			int k = ras_stepsource_poll(src, now_ns, got, 64, stderr);
+			int k;
+
+			loop.now = frame / rate;
+			k = ras_stepsource_poll(src, now_ns, got, 64, sensor_news, &loop);
 
 			if (k > 0)
 				loop_steps(&loop, got, (size_t)k);
 		}
 		if (loop_block(frame, &loop) > 0)
 			break;	/* the session is over */
+		if (loop.slog && ras_jack_xruns(jack) != loop.xruns) {
+			loop.xruns = ras_jack_xruns(jack);
+			ras_sessionlog_event(loop.slog, frame / rate, RAS_EVENT_XRUN, "%llu in all",
+					     (unsigned long long)loop.xruns);
+		}
+		log_check(&loop);
 		if (loop.error && !said_error) {
 			fprintf(stderr, "rasbeat: %s; cues go on\n", loop.error == -ENOMEM ?
 				"out of memory for steps" : "beat list: write failed");
@@ -819,6 +1029,11 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	if (ras_engine_dropped(s.engine))
 		fprintf(stderr, "rasbeat: %llu beats not logged (reader too slow)\n",
 			(unsigned long long)ras_engine_dropped(s.engine));
+	if (lost)
+		snprintf(err, sizeof(err), "JACK server %s: %s", stalled ? "lost" : "shut down", why);
+	if (log_close(&loop, (double)ras_engine_frame(s.engine) / rate, lost ? err :
+		      stop_signal ? "stopped by signal" : "finished", o->quiet))
+		ret = 1;
 	loop_free(&loop);
 	if (stalled)
 		return 1;	/* the client may still run: keep the engine it calls */
@@ -836,32 +1051,6 @@ fail_setup:
 	return ret;
 }
 
-static int make_dirs(const char *path, mode_t mode, char *err, size_t errlen)
-{
-	char buf[4096];
-
-	if (strlen(path) >= sizeof(buf)) {
-		/* Only its start: the whole path would not fit the message. */
-		snprintf(err, errlen, "%.64s...: path too long (%zu bytes)", path, strlen(path));
-		return -1;
-	}
-	strcpy(buf, path);
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(buf, mode) && errno != EEXIST) {
-				snprintf(err, errlen, "%s: cannot create: %s", buf, strerror(errno));
-				return -1;
-			}
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
 
 static int run_demo(struct ras_options *o)
 {
@@ -893,7 +1082,7 @@ static int run_demo(struct ras_options *o)
 			 (base = getenv("HOME")) && *base ? base : ".");
 	}
 	fprintf(stderr, "rasbeat: %s; rendering the demo instead\n", err);
-	if (make_dirs(dir, 0755, err, sizeof(err)))
+	if (ras_mkdirs(dir, 0755, err, sizeof(err)))
 		return fail(NULL, err);
 	snprintf(wav, sizeof(wav), "%s/demo.wav", dir);
 	snprintf(csv, sizeof(csv), "%s/beats.csv", dir);
@@ -913,7 +1102,7 @@ static int run_cues(const struct ras_options *o)
 	const double rate = o->rate == 48000 ? 44100 : o->rate;
 	char err[ERRLEN], path[4200];
 
-	if (make_dirs(dir, 0755, err, sizeof(err)))
+	if (ras_mkdirs(dir, 0755, err, sizeof(err)))
 		return fail(NULL, err);
 	for (int c = 0; c < RAS_CUE_COUNT; c++) {
 		for (int accent = 0; accent < 2; accent++) {
@@ -1023,11 +1212,156 @@ static int run_record(const struct ras_options *o)
 	return 0;
 }
 
+/* A report into `path`, whole or not at all. 0, or 1 with the message said. */
+static int report_file(const char *path, const struct ras_record *const *recs, size_t n,
+		       bool progress, bool html)
+{
+	char err[ERRLEN];
+	struct ras_tmpfile t;
+	FILE *f;
+	int ret;
+
+	if (ras_tmpfile_open(&t, path, 0644, err, sizeof(err)))
+		return fail("report", err);
+	f = fdopen(t.fd, "w");
+	if (!f) {
+		close(t.fd);
+		ras_tmpfile_discard(&t);
+		return fail("report", strerror(errno));
+	}
+	if (progress)
+		ret = html ? ras_report_progress_html(recs, n, f) : ras_report_progress_svg(recs, n, f);
+	else
+		ret = html ? ras_report_html(recs[0], f) : ras_report_svg(recs[0], f);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	if (ret) {
+		ras_tmpfile_discard(&t);
+		snprintf(err, sizeof(err), "%s: cannot write: %s", path, strerror(-ret));
+		return fail("report", err);
+	}
+	if (ras_tmpfile_commit(&t, err, sizeof(err)))
+		return fail("report", err);
+	return 0;
+}
+
+/* The session folders of a patient, oldest first (their names are dates). */
+static int patient_sessions(const char *patient, char ***out, int *n)
+{
+	char base[PATH_MAX], path[PATH_MAX + 300];
+	struct dirent **names;
+	struct stat st;
+	int k;
+
+	if (ras_sessionlog_patient_dir(patient, base, sizeof(base))) {
+		fprintf(stderr, "rasbeat: report: no data folder (set HOME or XDG_DATA_HOME)\n");
+		return 1;
+	}
+	k = scandir(base, &names, NULL, alphasort);
+	if (k < 0) {
+		fprintf(stderr, "rasbeat: report: %s: %s (no sessions of patient '%s')\n", base,
+			strerror(errno), patient);
+		return 1;
+	}
+	for (int i = 0; i < k; i++) {
+		snprintf(path, sizeof(path), "%s/%s", base, names[i]->d_name);
+		if (names[i]->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			char **v = realloc(*out, (size_t)(*n + 1) * sizeof(*v));
+
+			if (!v || !(v[*n] = strdup(path))) {
+				if (v)
+					*out = v;
+				k = -1;
+				break;
+			}
+			*out = v;
+			(*n)++;
+		}
+	}
+	for (int i = 0; i < (k > 0 ? k : 0); i++)
+		free(names[i]);
+	free(names);
+	if (k < 0)
+		return fail("report", "out of memory");
+	return 0;
+}
+
+/*
+ * One folder: its table on stdout, plots and page when asked. Several, or
+ * a patient's: progress, one row per session.
+ */
+static int run_report(const struct ras_options *o)
+{
+	char err[ERRLEN], **dirs = NULL;
+	struct ras_record *recs = NULL;
+	const struct ras_record **ptrs = NULL;
+	int n = 0, ret = 1;
+	bool progress = o->ndirs > 1 || o->patient;
+
+	for (int i = 0; i < o->ndirs; i++) {
+		char **v = realloc(dirs, (size_t)(n + 1) * sizeof(*v));
+
+		if (!v || !(v[n] = strdup(o->dirs[i]))) {
+			if (v)
+				dirs = v;
+			fail("report", "out of memory");
+			goto out;
+		}
+		dirs = v;
+		n++;
+	}
+	if (o->patient && patient_sessions(o->patient, &dirs, &n))
+		goto out;
+	if (!n) {
+		fprintf(stderr, "rasbeat: report: no sessions of patient '%s'\n", o->patient);
+		goto out;
+	}
+	recs = calloc((size_t)n, sizeof(*recs));
+	ptrs = calloc((size_t)n, sizeof(*ptrs));
+	if (!recs || !ptrs) {
+		fail("report", "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		ras_record_init(&recs[i]);
+		ptrs[i] = &recs[i];
+		if (ras_record_load(&recs[i], dirs[i], err, sizeof(err))) {
+			fail("report", err);
+			goto out;
+		}
+	}
+	if (progress ? ras_report_progress_text(ptrs, (size_t)n, stdout) :
+		       ras_report_text(ptrs[0], stdout)) {
+		fail("report", "cannot write to standard output");
+		goto out;
+	}
+	if ((o->svg && report_file(o->svg, ptrs, (size_t)n, progress, false)) ||
+	    (o->html && report_file(o->html, ptrs, (size_t)n, progress, true)))
+		goto out;
+	ret = 0;
+out:
+	for (int i = 0; i < n; i++) {
+		if (recs)
+			ras_record_clear(&recs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	free(recs);
+	free(ptrs);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	char err[ERRLEN];
 	struct ras_options o;
 
+	main_argc = argc;
+	main_argv = argv;
+	/* The user's language for messages; numbers stay plain decimals (the
+	 * files and options use dots whatever the locale). */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
 	if (ras_cli_parse(argc, argv, &o, err, sizeof(err))) {
 		fprintf(stderr, "rasbeat: %s\n", err);
 		return 2;
@@ -1062,6 +1396,8 @@ int main(int argc, char **argv)
 		return ras_evdev_print_devices(stdout, NULL) < 0;
 	case RAS_RUN_RECORD:
 		return run_record(&o);
+	case RAS_RUN_REPORT:
+		return run_report(&o);
 	}
 	return 2;
 }

@@ -39,6 +39,9 @@ void test_measures_register(void);
 void test_steplog_register(void);
 void test_stepsource_register(void);
 void test_walker_register(void);
+void test_record_register(void);
+void test_report_register(void);
+void test_sessionlog_register(void);
 
 static char tmpdir[256];
 
@@ -48,6 +51,34 @@ void test_add_suite(const char *name, const struct test_case *cases, size_t n)
 
 	for (size_t i = 0; s && i < n; i++)
 		CU_add_test(s, cases[i].name, cases[i].fn);
+}
+
+long test_csv_rows(const char *path, int fields)
+{
+	FILE *f = fopen(path, "r");
+	long rows = 0;
+	int n = 1, c, last = '\n';
+	bool q = false;
+
+	if (!f)
+		return -1;
+	while ((c = getc(f)) != EOF) {
+		if (c == '"')
+			q = !q;
+		else if (c == ',' && !q)
+			n++;
+		else if (c == '\n' && !q) {
+			if (n != fields)
+				rows = -1;
+			if (rows < 0)
+				break;
+			rows++;
+			n = 1;
+		}
+		last = c;
+	}
+	fclose(f);
+	return last == '\n' && !q ? rows : -1;
 }
 
 const char *test_tmpdir(void)
@@ -209,6 +240,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	atexit(rm_tmpdir);
+	/* Sessions the tests play keep their default records here, not in
+	 * the user's data folder. */
+	{
+		char data[300];
+
+		snprintf(data, sizeof(data), "%s/data", tmpdir);
+		setenv("XDG_DATA_HOME", data, 1);
+	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	test_schedule_register();
@@ -234,6 +273,9 @@ int main(int argc, char **argv)
 	test_steplog_register();
 	test_stepsource_register();
 	test_walker_register();
+	test_record_register();
+	test_report_register();
+	test_sessionlog_register();
 	test_jack_register();
 	test_pipewire_register();
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rasbeat/record.h"
 #include "rasbeat/tempomap.h"
 #include "testutil.h"
 
@@ -613,14 +614,161 @@ static void test_render_log_dir(void)
 	CU_ASSERT_EQUAL(st.st_mode & 0777, 0700);
 	CU_ASSERT(exists(join(logd, "beats.csv")));
 	CU_ASSERT(exists(join(logd, "steps.csv")));
+	CU_ASSERT(exists(join(logd, "events.csv")));
+	CU_ASSERT(exists(join(logd, "session.json")));
 	CU_ASSERT_FATAL(audio_info(flac, &info));
 	CU_ASSERT_EQUAL(info.frames, 180 * 48000);
+}
+
+/* The summary session.json holds for phase i, field by field. */
+static bool json_phase(const char *dir, size_t i, struct ras_phase_summary *s)
+{
+	char *text = NULL, *p, key[64];
+	size_t n = 0;
+	FILE *f = fopen(join(dir, "session.json"), "r");
+	const char *fields[] = { "cadence_spm", "tempo_bpm", "asynchrony_mean_ms", "r", "cv_pct" };
+	double *dst[] = { &s->cadence_spm, &s->tempo_bpm, &s->asynchrony_mean_ms, &s->r, &s->cv_pct };
+
+	if (!f)
+		return false;
+	if (getdelim(&text, &n, '\0', f) < 0) {
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	/* The i-th "name" of a phase object, then its fields (one per line). */
+	p = strstr(text, "\"phases\"");
+	for (size_t k = 0; p && k <= i; k++)
+		p = strstr(p + 1, "\"type\"");
+	for (size_t k = 0; p && k < 5; k++) {
+		char *q;
+
+		snprintf(key, sizeof(key), "\"%s\": ", fields[k]);
+		q = strstr(p, key);
+		if (!q) {
+			p = NULL;
+			break;
+		}
+		q += strlen(key);
+		*dst[k] = strncmp(q, "null", 4) == 0 ? NAN : strtod(q, NULL);
+	}
+	free(text);
+	return p != NULL;
+}
+
+/* A protocol with a walker: the summary session.json gives per phase is the
+ * one the CSVs give when read back, whatever the locale of either run. */
+static void test_record_read_back(void)
+{
+	char dir[PATHLEN], logd[PATHLEN], err[512];
+	struct ras_record r;
+	const char *old = getenv("LC_ALL");
+
+	fresh_dir(dir, "record");
+	path_in(logd, dir, "s1");
+	setenv("LC_ALL", "de_DE.UTF-8", 1);
+	CU_ASSERT_EQUAL(RUN("render", "--session", "presets/parkinsons-ras.ini", "--walker",
+			    "cadence=96,coupling=0.3,period=0.1,seed=2", "--log", logd,
+			    "--patient", "pd-07", "--quiet"), 0);
+	if (old)
+		setenv("LC_ALL", old, 1);
+	else
+		unsetenv("LC_ALL");
+	CU_ASSERT_EQUAL_FATAL(ras_record_load(&r, logd, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(r.patient, "pd-07");
+	CU_ASSERT(r.nphases >= 4);
+	CU_ASSERT_STRING_EQUAL(r.phases[0].type, "baseline");
+	CU_ASSERT(r.nsteps > 100);
+	for (size_t i = 0; i < r.nphases; i++) {
+		struct ras_phase_summary a, b;
+
+		ras_record_summarize(&r, i, &a);
+		CU_ASSERT_FATAL(json_phase(logd, i, &b));
+#define NEAR(f) CU_ASSERT((isnan(a.f) && isnan(b.f)) || fabs(a.f - b.f) <= 1e-8 * fmax(1, fabs(a.f)))
+		NEAR(cadence_spm);
+		NEAR(tempo_bpm);
+		NEAR(asynchrony_mean_ms);
+		NEAR(r);
+		NEAR(cv_pct);
+#undef NEAR
+		/* Cues in every phase but the baseline and the post-test. */
+		if (!strcmp(a.type, "baseline") || !strcmp(a.type, "post")) {
+			CU_ASSERT(isnan(a.tempo_bpm));
+		} else if (strcmp(a.type, "fade")) {
+			CU_ASSERT(a.tempo_bpm > 90 && a.r > 0.5);
+		}
+	}
+	ras_record_clear(&r);
+}
+
+/* A folder that cannot be made: said, exit 1, the cues still rendered. */
+static void test_record_unwritable(void)
+{
+	char dir[PATHLEN], file[PATHLEN], bad[PATHLEN], wav[PATHLEN];
+
+	fresh_dir(dir, "record-bad");
+	path_in(file, dir, "plain-file");
+	CU_ASSERT_FATAL(write_text(file, "x"));
+	path_in(bad, file, "log");
+	path_in(wav, dir, "cues.wav");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "3", "--out", wav, "--log",
+			    bad), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "session record:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot create"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "cues go on"));
+	CU_ASSERT(exists(wav));
+	/* And a folder that holds a session already is not written over. */
+	path_in(bad, dir, "s");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav, "--log",
+			    bad, "--quiet"), 0);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav, "--log",
+			    bad), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "holds a session already"));
+}
+
+/* No --log: a new dated folder per session under the patient's. */
+static void test_record_default(void)
+{
+	char dir[PATHLEN], wav[PATHLEN], pdir[PATHLEN];
+	const char *data = getenv("XDG_DATA_HOME");
+	int n = 0;
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	fresh_dir(dir, "record-default");
+	path_in(wav, dir, "c.wav");
+	snprintf(pdir, sizeof(pdir), "%s/rasbeat/sessions/def-01", data);
+	for (int i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav,
+				    "--patient", "def-01", "--quiet"), 0);
+	d = opendir(pdir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			n++;
+			CU_ASSERT_EQUAL(strncmp(e->d_name, "20", 2), 0);
+			CU_ASSERT_EQUAL(stat(join(join(pdir, e->d_name), "beats.csv"), &st), 0);
+		}
+	closedir(d);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(stat(pdir, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0700);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav,
+			    "--patient", "Jane Doe"), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--patient"));
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "1", "--out", wav,
+			    "--no-log", "--log", dir), 2);
 }
 
 void test_main_register(void)
 {
 	TEST_SUITE("main",
 		   { "render --log DIR: the issue's closed-loop command", test_render_log_dir },
+		   { "session record read back: same summary, comma locale", test_record_read_back },
+		   { "session record: unmakeable or used folder", test_record_unwritable },
+		   { "session record: default dated folders, patient ids", test_record_default },
 		   { "--session protocol through the binary", test_session },
 		   { "--adapt follow converges and holds", test_adapt_follow },
 		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },

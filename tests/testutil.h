@@ -43,6 +43,13 @@ int test_run(char *const argv[], char *out, size_t outlen);
 double test_now(void);
 void test_nap(double s);
 
+/*
+ * Rows of a CSV file (its header included) when every line is whole (ends
+ * in a newline) and has `fields` fields (a quoted field may hold commas);
+ * -1 when one is torn or malformed, or the file cannot be read.
+ */
+long test_csv_rows(const char *path, int fields);
+
 /* test_run on ./rasbeat with args (NULL-terminated). */
 int test_rasbeat(const char *const *args, char *out, size_t outlen);
 

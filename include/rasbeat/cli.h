@@ -23,6 +23,7 @@ enum ras_command {
 	RAS_RUN_DEVICES,
 	RAS_RUN_RECORD,
 	RAS_RUN_ANALYZE,
+	RAS_RUN_REPORT,
 	RAS_RUN_HELP,
 	RAS_RUN_VERSION,
 };
@@ -81,11 +82,17 @@ struct ras_options {
 	/* closing the loop */
 	const char *walker;		/* simulated walker spec, see walker.h */
 	const char *session;		/* a session protocol (INI), see session.h */
-	const char *log_dir;		/* --log DIR: beats.csv and steps.csv there */
-	char log_beats[4096], log_steps[4096];
+	const char *log_dir;		/* --log DIR: the session's record (record.h) */
+	bool no_log;			/* --no-log: none, not even the default one */
+	const char *patient;		/* pseudonymous id (sessionlog.h) */
 	const char *adapt;		/* fixed, follow, entrain */
 	double bpm_min, bpm_max;	/* safety limits */
 	double max_change;		/* bpm per minute; < 0: the controller's default */
+
+	/* report */
+	char **dirs;			/* log folders named on the command line */
+	int ndirs;
+	const char *svg, *html;
 };
 
 /* 0; or 2 (usage error) with a message naming the option or field. */

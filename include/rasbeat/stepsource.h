@@ -45,13 +45,17 @@ bool ras_stepsource_is_replay(const struct ras_stepsource *s);
 const char *ras_stepsource_name(const struct ras_stepsource *s);
 void ras_stepsource_set_clock(struct ras_stepsource *s, ras_mono_to_session_fn fn, void *ctx);
 
+/* Sensor news: one line ("sensor lost: ...") and when it was noticed
+ * (CLOCK_MONOTONIC ns). */
+typedef void (*ras_stepsource_news_fn)(void *ctx, int64_t mono_ns, const char *line);
+
 /*
  * Everything that happened up to session time now_ns: steps into out (up to
  * max; the rest wait for the next poll), sensor news (lost, back, re-synced)
- * as lines on `status`. Returns the number of steps.
+ * to `news` (may be NULL). Returns the number of steps.
  */
 int ras_stepsource_poll(struct ras_stepsource *s, int64_t now_ns, struct ras_step *out, int max,
-			FILE *status);
+			ras_stepsource_news_fn news, void *ctx);
 /* Steps dropped because their time could not be converted. */
 uint64_t ras_stepsource_unplaced(const struct ras_stepsource *s);
 

@@ -31,4 +31,8 @@ int ras_tmpfile_commit(struct ras_tmpfile *t, char *err, size_t errlen);
 /* Remove the temporary file. */
 void ras_tmpfile_discard(struct ras_tmpfile *t);
 
+/* Make a folder and its missing parents, each with `mode` (less the umask).
+ * 0, or a negative errno with err "PATH: cannot create: why". */
+int ras_mkdirs(const char *path, int mode, char *err, size_t errlen);
+
 #endif

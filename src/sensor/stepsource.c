@@ -151,7 +151,7 @@ static void poll_replay(struct ras_stepsource *s, int64_t now_ns)
 	}
 }
 
-static void poll_live(struct ras_stepsource *s, FILE *status)
+static void poll_live(struct ras_stepsource *s, ras_stepsource_news_fn news, void *ctx)
 {
 	struct ras_evdev_event e;
 	struct ras_evdev_status st;
@@ -164,19 +164,19 @@ static void poll_live(struct ras_stepsource *s, FILE *status)
 			place(s, found, ras_detector_feed(s->det, &e.ev, found, 16));
 	}
 	while (ras_evdev_reader_status(s->reader, &st))
-		if (status)
-			fprintf(status, "rasbeat: sensor: %s\n", st.message);
+		if (news)
+			news(ctx, st.time_ns, st.message);
 }
 
 int ras_stepsource_poll(struct ras_stepsource *s, int64_t now_ns, struct ras_step *out, int max,
-			FILE *status)
+			ras_stepsource_news_fn news, void *ctx)
 {
 	int n;
 
 	if (s->rec)
 		poll_replay(s, now_ns);
 	else
-		poll_live(s, status);
+		poll_live(s, news, ctx);
 	n = s->npending < max ? s->npending : max;
 	memcpy(out, s->pending, (size_t)n * sizeof(*out));
 	memmove(s->pending, s->pending + n, (size_t)(s->npending - n) * sizeof(*out));

@@ -11,6 +11,7 @@
 #include "rasbeat/cli.h"
 #include "rasbeat/program.h"
 #include "rasbeat/render.h"
+#include "rasbeat/sessionlog.h"
 
 enum {
 	OPT_TEMPO = 256, OPT_RAMP, OPT_STEP, OPT_MAP, OPT_METER, OPT_PATTERN, OPT_SUB,
@@ -20,6 +21,7 @@ enum {
 	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_INPUT, OPT_SENSOR,
 	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
 	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION, OPT_LOG,
+	OPT_NO_LOG, OPT_PATIENT, OPT_SVG, OPT_HTML,
 };
 
 /* Which commands take an option. */
@@ -30,6 +32,7 @@ enum {
 #define V (1 << RAS_RUN_DEVICES)
 #define REC (1 << RAS_RUN_RECORD)
 #define A (1 << RAS_RUN_ANALYZE)
+#define RP (1 << RAS_RUN_REPORT)
 
 static const struct {
 	struct option opt;
@@ -69,6 +72,10 @@ static const struct {
 	{ { "walker", required_argument, NULL, OPT_WALKER }, P | R },
 	{ { "session", required_argument, NULL, OPT_SESSION }, P | R },
 	{ { "log", required_argument, NULL, OPT_LOG }, P | R },
+	{ { "no-log", no_argument, NULL, OPT_NO_LOG }, P | R },
+	{ { "patient", required_argument, NULL, OPT_PATIENT }, P | R | RP },
+	{ { "svg", required_argument, NULL, OPT_SVG }, RP },
+	{ { "html", required_argument, NULL, OPT_HTML }, RP },
 	{ { "adapt", required_argument, NULL, OPT_ADAPT }, P | R },
 	{ { "bpm-min", required_argument, NULL, OPT_BPM_MIN }, P | R },
 	{ { "bpm-max", required_argument, NULL, OPT_BPM_MAX }, P | R },
@@ -78,9 +85,9 @@ static const struct {
 	{ { "lockout", required_argument, NULL, OPT_LOCKOUT }, P | A },
 	{ { "debounce", required_argument, NULL, OPT_DEBOUNCE }, P | A },
 	{ { "grab", no_argument, NULL, OPT_GRAB }, P },
-	{ { "quiet", no_argument, NULL, OPT_QUIET }, P | R | D | C | V | REC | A },
-	{ { "help", no_argument, NULL, OPT_HELP }, P | R | D | C | V | REC | A },
-	{ { "version", no_argument, NULL, OPT_VERSION }, P | R | D | C | V | REC | A },
+	{ { "quiet", no_argument, NULL, OPT_QUIET }, P | R | D | C | V | REC | A | RP },
+	{ { "help", no_argument, NULL, OPT_HELP }, P | R | D | C | V | REC | A | RP },
+	{ { "version", no_argument, NULL, OPT_VERSION }, P | R | D | C | V | REC | A | RP },
 };
 
 #define NOPTS (sizeof(options) / sizeof(options[0]))
@@ -93,6 +100,7 @@ static const char *const command_names[] = {
 	[RAS_RUN_DEVICES] = "devices",
 	[RAS_RUN_RECORD] = "record",
 	[RAS_RUN_ANALYZE] = "analyze",
+	[RAS_RUN_REPORT] = "report",
 };
 
 static const char *const part_names[RAS_PART_COUNT] = {
@@ -114,6 +122,7 @@ void ras_cli_usage(FILE *f)
 	      "  devices  list input devices and the sensor kinds each can serve\n"
 	      "  record   record an input device to an evemu file\n"
 	      "  analyze  find the steps in an evemu recording, summarize the gait\n"
+	      "  report   summarize session logs: rasbeat report DIR... | --patient ID\n"
 	      "\n"
 	      "Tempo (one of; default --tempo 100):\n"
 	      "  --tempo BPM               constant tempo (1 to 600 beats per minute)\n"
@@ -161,7 +170,15 @@ void ras_cli_usage(FILE *f)
 	      "  --max-change B            largest tempo change per minute, bpm\n"
 	      "  --session FILE            a RAS protocol (baseline, cue, ramp, fade, post) or a program\n"
 	      "                            (breathing, stretching, relaxation): presets/*.ini\n"
-	      "  --log DIR                 keep beats.csv (and steps.csv) in DIR, created 0700\n"
+	      "  --log DIR                 the session's record in DIR (created 0700): beats.csv,\n"
+	      "                            steps.csv, events.csv, session.json; by default a new\n"
+	      "                            folder under ~/.local/share/rasbeat/sessions/PATIENT/\n"
+	      "  --patient ID              a pseudonymous patient id (letters, digits, . _ -)\n"
+	      "  --no-log                  keep no record\n"
+	      "\n"
+	      "Reports (report DIR... or --patient ID):\n"
+	      "  --svg FILE  --html FILE   plots, and a page with them and the table per phase;\n"
+	      "                            several sessions: progress, one row per session\n"
 	      "  --quiet  --help  --version\n"
 	      "\n"
 	      "Exit status: 0 done, 1 runtime error (files, JACK), 2 usage error.\n",
@@ -333,7 +350,7 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 	memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
 
 	if (argc < 2)
-		return usage_error(err, errlen, "missing command (play, render, demo, cues, devices, record, analyze); try --help");
+		return usage_error(err, errlen, "missing command (play, render, demo, cues, devices, record, analyze, report); try --help");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		o->command = RAS_RUN_HELP;
 		return 0;
@@ -342,12 +359,12 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		o->command = RAS_RUN_VERSION;
 		return 0;
 	}
-	for (idx = 0; idx <= RAS_RUN_ANALYZE; idx++)
+	for (idx = 0; idx <= RAS_RUN_REPORT; idx++)
 		if (strcmp(argv[1], command_names[idx]) == 0)
 			break;
-	if (idx > RAS_RUN_ANALYZE)
+	if (idx > RAS_RUN_REPORT)
 		return usage_error(err, errlen,
-				   "unknown command '%s' (play, render, demo, cues, devices, record, analyze); try --help",
+				   "unknown command '%s' (play, render, demo, cues, devices, record, analyze, report); try --help",
 				   argv[1]);
 	o->command = idx;
 
@@ -591,9 +608,25 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 			o->session = a;
 			break;
 		case OPT_LOG:
-			if (!*a || strlen(a) > sizeof(o->log_beats) - 16)
+			if (!*a || strlen(a) > 4000)
 				ret = usage_error(err, errlen, "%s: needs a folder name", opt);
 			o->log_dir = a;
+			break;
+		case OPT_NO_LOG:
+			o->no_log = true;
+			break;
+		case OPT_PATIENT:
+			if (!ras_sessionlog_patient_ok(a))
+				ret = usage_error(err, errlen, "%s: '%s': use 1 to 63 letters, digits, '.', "
+						  "'_' or '-', not first '.' or '-' (a pseudonym, "
+						  "never a name)", opt, a);
+			o->patient = a;
+			break;
+		case OPT_SVG:
+			o->svg = a;
+			break;
+		case OPT_HTML:
+			o->html = a;
 			break;
 		case OPT_WALKER:
 			if (!*a)
@@ -625,6 +658,13 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		if (ret)
 			return 2;
 	}
+	if (o->command == RAS_RUN_REPORT) {
+		o->dirs = argv + optind;
+		o->ndirs = argc - optind;
+		if (!o->ndirs && !o->patient)
+			return usage_error(err, errlen, "report: name session folders or --patient ID");
+		return 0;
+	}
 	if (optind < argc)
 		return usage_error(err, errlen, "unexpected argument '%s'; try --help", argv[optind]);
 	if (tempo_set && (o->source == RAS_SOURCE_RAMP || o->source == RAS_SOURCE_MAP))
@@ -645,17 +685,10 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 	if (*o->pattern && (int)strlen(o->pattern) != o->beats)
 		return usage_error(err, errlen, "--pattern: '%s' has %zu beats but the meter has %d",
 				   o->pattern, strlen(o->pattern), o->beats);
-	if (o->log_dir) {
-		/* The session's record in one folder (issue 5 adds events and a summary). */
-		snprintf(o->log_beats, sizeof(o->log_beats), "%s/beats.csv", o->log_dir);
-		snprintf(o->log_steps, sizeof(o->log_steps), "%s/steps.csv", o->log_dir);
-		if (!o->beats_out)
-			o->beats_out = o->log_beats;
-		if (!o->steps_out && (o->input || o->walker))
-			o->steps_out = o->log_steps;
-	}
-	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out)
-		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE) is required");
+	if (o->log_dir && o->no_log)
+		return usage_error(err, errlen, "--no-log: conflicts with --log");
+	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out && !o->log_dir)
+		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE, --log DIR) is required");
 	/* Only a name check: an unknown extension is a usage error, found
 	 * before any work is done. */
 	if (o->out && o->command != RAS_RUN_RECORD && !ras_audiofile_format(o->out))

@@ -48,3 +48,32 @@ void ras_tmpfile_discard(struct ras_tmpfile *t)
 {
 	unlink(t->tmp);
 }
+
+int ras_mkdirs(const char *path, int mode, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	int ret;
+
+	if (strlen(path) >= sizeof(buf)) {
+		/* Only its start: the whole path would not fit the message. */
+		snprintf(err, errlen, "%.64s...: path too long (%zu bytes)", path, strlen(path));
+		return -ENAMETOOLONG;
+	}
+	strcpy(buf, path);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(buf, (mode_t)mode) && errno != EEXIST) {
+				ret = -errno;
+				snprintf(err, errlen, "%s: cannot create: %s", buf, strerror(errno));
+				return ret;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}

@@ -34,11 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "rasbeat/record.h"
 #include "testutil.h"
 
 #define RATE 48000
@@ -417,7 +419,11 @@ enum action {
 	ACT_NONE,
 	ACT_TERM_RASBEAT,	/* SIGTERM to rasbeat */
 	ACT_SIGNAL_SERVER,	/* `sig` to the jackd */
+	ACT_KILL_RASBEAT,	/* SIGKILL to rasbeat */
 };
+
+/* A file size limit for the next rasbeat run: a full disk (0: none). */
+static rlim_t child_fsize;
 
 struct run {
 	int status;		/* exit code; -1 killed by a signal or timed out */
@@ -450,6 +456,12 @@ static void run_rasbeat(char *const argv[], enum action act, double after, struc
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (child_fsize) {
+			struct rlimit rl = { child_fsize, child_fsize };
+
+			signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead, as ENOSPC would be */
+			setrlimit(RLIMIT_FSIZE, &rl);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -490,7 +502,11 @@ static void run_rasbeat(char *const argv[], enum action act, double after, struc
 			t_act = test_now();
 			r->acted_at = t_act - t_start;
 			/* Only signalled here; stop_server reaps it afterwards. */
-			kill(act == ACT_TERM_RASBEAT ? pid : srv->pid, act == ACT_TERM_RASBEAT ? SIGTERM : sig);
+			if (act == ACT_KILL_RASBEAT)
+				kill(pid, SIGKILL);
+			else
+				kill(act == ACT_TERM_RASBEAT ? pid : srv->pid,
+				     act == ACT_TERM_RASBEAT ? SIGTERM : sig);
 		}
 		if (test_now() - t0 > timeout) {
 			r->timed_out = true;
@@ -972,6 +988,83 @@ static void test_server_stop(void)
 	CU_ASSERT_EQUAL(nservers, 0);
 }
 
+/* The session's record after a SIGKILL 3 s in: whole rows up to about the
+ * kill, and a record that reads back. */
+static void test_record_sigkill(void)
+{
+	char dir[600], path[700], err[512];
+	char *argv[] = { TEST_RASBEAT, "play", "--server", main_srv.name, "--tempo", "100",
+			 "--walker", "cadence=100,coupling=0.3,seed=3", "--adapt", "follow",
+			 "--duration", "60", "--client-name", "rbkill", "--no-connect", "--log", dir,
+			 NULL };
+	struct ras_record rec;
+	struct run r;
+	long beats;
+
+	NEED_SERVER();
+	snprintf(dir, sizeof(dir), "%s", test_path("jack-kill-log"));
+	run_rasbeat(argv, ACT_KILL_RASBEAT, 3.0, NULL, 0, 20, -1, &r);
+	CU_ASSERT(r.acted_at >= 0);
+	CU_ASSERT_EQUAL(r.status, -1);
+	snprintf(path, sizeof(path), "%s/beats.csv", dir);
+	beats = test_csv_rows(path, 8) - 1;
+	/* Beats every 0.6 s: at least those of the first 2 s (the last second
+	 * may be lost), none after the kill. */
+	CU_ASSERT(beats >= 4 && beats <= 7);
+	snprintf(path, sizeof(path), "%s/steps.csv", dir);
+	CU_ASSERT(test_csv_rows(path, 8) >= 2);
+	snprintf(path, sizeof(path), "%s/events.csv", dir);
+	CU_ASSERT(test_csv_rows(path, 3) >= 3);
+	snprintf(path, sizeof(path), "%s/session.json", dir);
+	CU_ASSERT_EQUAL(access(path, R_OK), 0);
+	CU_ASSERT_EQUAL_FATAL(ras_record_load(&rec, dir, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rec.nbeats, (size_t)beats);
+	CU_ASSERT_EQUAL(rec.nphases, 1);
+	CU_ASSERT(rec.nsteps >= 1);
+	if (rec.nphases == 1) {
+		struct ras_phase_summary sum;
+
+		ras_record_summarize(&rec, 0, &sum);
+		CU_ASSERT(sum.steps >= 1);
+		CU_ASSERT_DOUBLE_EQUAL(sum.tempo_bpm, 100, 5);
+	}
+	ras_record_clear(&rec);
+	{
+		char out[8192];
+		char *rep[] = { TEST_RASBEAT, "report", dir, NULL };
+
+		CU_ASSERT_EQUAL(test_run(rep, out, sizeof(out)), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "cue"));
+	}
+}
+
+/* A full disk: said on the console, exit 1, the cues play to the end, and
+ * the rows on disk are whole. */
+static void test_record_disk_full(void)
+{
+	char dir[600], path[700];
+	char *argv[] = { TEST_RASBEAT, "play", "--server", main_srv.name, "--tempo", "240",
+			 "--duration", "3", "--client-name", "rbfull", "--no-connect", "--log", dir,
+			 NULL };
+	struct run r;
+
+	NEED_SERVER();
+	snprintf(dir, sizeof(dir), "%s", test_path("jack-full-log"));
+	child_fsize = 400;
+	run_rasbeat(argv, ACT_NONE, 0, NULL, 0, 20, 1, &r);
+	child_fsize = 0;
+	CU_ASSERT_EQUAL(r.status, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "session record: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "cannot write"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "cues go on"));
+	/* 240 bpm for 3 s: 12 beats, or 13 when the stop comes after 3.0 s. */
+	CU_ASSERT(strstr(r.out, "finished after 3.0 s: 12 beats") ||
+		  strstr(r.out, "finished after 3.0 s: 13 beats"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "rows lost"));
+	snprintf(path, sizeof(path), "%s/beats.csv", dir);
+	CU_ASSERT(test_csv_rows(path, 8) >= 2);
+}
+
 void test_jack_register(void)
 {
 	TEST_SUITE("jack",
@@ -983,5 +1076,7 @@ void test_jack_register(void)
 		   { "SIGTERM stops cleanly, beats.csv complete", test_sigterm },
 		   { "jackd killed: exit 1, beats.csv written", test_server_killed },
 		   { "jackd stopped: exit 1, beats.csv written", test_server_stopped },
+		   { "SIGKILL: the session record holds whole rows", test_record_sigkill },
+		   { "full disk: said, exit 1, cues play on", test_record_disk_full },
 		   { "private jackd stops", test_server_stop });
 }

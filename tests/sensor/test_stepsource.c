@@ -37,7 +37,7 @@ static void test_replay_pacing(void)
 	CU_ASSERT_STRING_EQUAL(ras_stepsource_name(s), "Foot");
 	/* The first poll at session 5 s anchors the recording's start there. */
 	for (int64_t now = 5000000000LL; now <= 8000000000LL; now += 100000000LL) {
-		n = ras_stepsource_poll(s, now, got, 8, NULL);
+		n = ras_stepsource_poll(s, now, got, 8, NULL, NULL);
 		for (int i = 0; i < n; i++, total++) {
 			int64_t want = 5000000000LL + total * 600000000LL;
 
