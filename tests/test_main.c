@@ -762,6 +762,53 @@ static void test_record_default(void)
 			    "--no-log", "--log", dir), 2);
 }
 
+/* rasbeat report: one session, a patient's progress, and bad records. */
+static void test_report_cli(void)
+{
+	char dir[PATHLEN], s1[PATHLEN], svg[PATHLEN], html[PATHLEN], wav[PATHLEN];
+	const char *p;
+	int rows = 0;
+
+	fresh_dir(dir, "report");
+	path_in(s1, dir, "s1");
+	path_in(svg, dir, "s1.svg");
+	path_in(html, dir, "s1.html");
+	path_in(wav, dir, "c.wav");
+	CU_ASSERT_EQUAL(RUN("render", "--session", "presets/10m-walk-baseline.ini", "--walker",
+			    "cadence=104,seed=4", "--log", s1, "--quiet"), 0);
+	CU_ASSERT_EQUAL(RUN("report", s1, "--svg", svg, "--html", html), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "baseline"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "104."));
+	CU_ASSERT(exists(svg) && exists(html));
+
+	/* Three sessions of one patient: progress, one row each. */
+	for (int i = 0; i < 3; i++) {
+		char w[64];
+
+		snprintf(w, sizeof(w), "cadence=%d,coupling=0.3,period=0.1,seed=%d", 90 + 4 * i, i + 1);
+		CU_ASSERT_EQUAL(RUN("render", "--session", "presets/parkinsons-ras.ini", "--walker", w,
+				    "--patient", "prog-01", "--out", wav, "--quiet"), 0);
+	}
+	CU_ASSERT_EQUAL(RUN("report", "--patient", "prog-01", "--html", join(dir, "p.html")), 0);
+	for (p = out; (p = strstr(p, "\n20")); p++)
+		rows++;
+	CU_ASSERT_EQUAL(rows, 3);
+	CU_ASSERT(exists(join(dir, "p.html")));
+
+	/* No such patient, no such folder, a malformed file: exit 1, named. */
+	CU_ASSERT_EQUAL(RUN("report", "--patient", "nobody-01"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "nobody-01"));
+	CU_ASSERT_EQUAL(RUN("report", join(dir, "nowhere")), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "nowhere"));
+	CU_ASSERT_FATAL(write_text(join(s1, "steps.csv"),
+				   "time_s,foot,interval_s,beat_index,asynchrony_ms,relative_phase,tempo_bpm,cadence_spm\n"
+				   "0.5,L,,,,,,\n1,0.2,R,,,,,\n"));
+	CU_ASSERT_EQUAL(RUN("report", s1, "--html", join(dir, "bad.html")), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "steps.csv:3: "));
+	CU_ASSERT(!exists(join(dir, "bad.html")));
+	CU_ASSERT_EQUAL(RUN("report"), 2);
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
@@ -769,6 +816,7 @@ void test_main_register(void)
 		   { "session record read back: same summary, comma locale", test_record_read_back },
 		   { "session record: unmakeable or used folder", test_record_unwritable },
 		   { "session record: default dated folders, patient ids", test_record_default },
+		   { "report: a session, a patient's progress, bad records", test_report_cli },
 		   { "--session protocol through the binary", test_session },
 		   { "--adapt follow converges and holds", test_adapt_follow },
 		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },
