@@ -35,6 +35,8 @@ JOBS=${BENCH_JOBS:-$(nproc)}
 [ "$JOBS" -lt 1 ] && JOBS=1
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rasbeat-bench.XXXXXX")
+# Session records (rasbeat keeps one per render) stay with the scratch files.
+export XDG_DATA_HOME="$T/data"
 trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM HUP
 
