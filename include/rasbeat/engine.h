@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rasbeat/music.h"
 #include "rasbeat/schedule.h"
 #include "rasbeat/sound.h"
 
@@ -60,10 +61,29 @@ struct ras_engine_config {
 	/* RAS fading by time from the program start (after the count-in):
 	 * every other beat from fade_half s, none from fade_silent s (<0 off). */
 	double fade_half, fade_silent;
+	/*
+	 * Music under the cues (music.h), and a relaxation bed; borrowed, may
+	 * be NULL, must outlive the engine. Music beat 0 falls on the first
+	 * beat after the count-in. Both fade (RAS_MUSIC_FADE_S) out while the
+	 * cues are paused, to half level with every other beat, out with none,
+	 * and in again: a source is reset before it comes back.
+	 */
+	const struct ras_music_source *music, *bed;
+	float music_gain, bed_gain;			/* linear */
+	/* The music's gain under an accented cue (1: no ducking): it dips
+	 * over 5 ms at the cue, holds 80 ms, comes back over 200 ms. */
+	float duck;
+	/* false: no cue sounds (--no-click); beats are still counted and
+	 * reported audible, for the music carries them. */
+	bool click;
 };
 
+/* How long the music takes to fade in or out, s. */
+#define RAS_MUSIC_FADE_S 0.5
+
 /* Defaults: 48 kHz, unit gains but sub -6 dB and count-in -3.6 dB, -1 dBFS
- * ceiling, 32 voices, centred cues, no gaps or fading. Sounds stay NULL. */
+ * ceiling, 32 voices, centred cues, no gaps or fading, cues on; no music
+ * (music and bed gains 1, no ducking). Sounds stay NULL. */
 void ras_engine_config_default(struct ras_engine_config *cfg);
 
 enum ras_cmd_kind {

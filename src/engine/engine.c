@@ -12,6 +12,7 @@
 #define CMD_QUEUE 256
 #define BEAT_QUEUE 8192
 #define VOICES_MAX 256
+#define DUCK_MAX 64	/* accented cues in one block: more wait for the next */
 
 struct voice {
 	const float *data;
@@ -49,6 +50,20 @@ struct ras_engine {
 	struct voice *voice;
 	uint64_t serial;
 
+	/* Music and bed: what they render goes through buf, then under the cues. */
+	struct music_slot {
+		const struct ras_music_source *src;
+		float gain, level;	/* level: the fade, 0..1 */
+		bool live;		/* rendered last time (else reset first) */
+		bool duck;
+	} slot[2];
+	float *buf_l, *buf_r;
+	float fade_step;		/* level change a frame */
+	int64_t duck_at[DUCK_MAX];	/* accented cues in this block */
+	int nduck;
+	int64_t duck_last;		/* the last one before */
+	uint32_t duck_attack, duck_hold, duck_release;
+
 	_Atomic int64_t frame_pub;
 	atomic_bool done;
 	atomic_uint_fast64_t dropped, rejected;
@@ -70,6 +85,10 @@ void ras_engine_config_default(struct ras_engine_config *cfg)
 	cfg->pan = 0.8f;
 	cfg->fade_half = -1;
 	cfg->fade_silent = -1;
+	cfg->music_gain = 1.0f;
+	cfg->bed_gain = 1.0f;
+	cfg->duck = 1.0f;
+	cfg->click = true;
 }
 
 static void find_tick(struct ras_engine *e);
@@ -81,7 +100,9 @@ struct ras_engine *ras_engine_new(const struct ras_engine_config *cfg,
 
 	if (!cfg || !sched || !(cfg->rate >= 1000 && cfg->rate <= 768000) ||
 	    !cfg->sound[RAS_PART_NORMAL] || cfg->voices < 1 || cfg->voices > VOICES_MAX ||
-	    !(cfg->ceiling > 0 && cfg->ceiling <= 1) || ras_schedule_count(sched) < 1) {
+	    !(cfg->ceiling > 0 && cfg->ceiling <= 1) || ras_schedule_count(sched) < 1 ||
+	    !(cfg->duck > 0 && cfg->duck <= 1) || !(cfg->music_gain >= 0 && cfg->music_gain <= 16) ||
+	    !(cfg->bed_gain >= 0 && cfg->bed_gain <= 16)) {
 		errno = EINVAL;
 		goto fail;
 	}
@@ -96,13 +117,24 @@ struct ras_engine *ras_engine_new(const struct ras_engine_config *cfg,
 	e->cmds = ras_spsc_new(sizeof(struct ras_cmd), CMD_QUEUE);
 	e->beats = ras_spsc_new(sizeof(struct ras_beat), BEAT_QUEUE);
 	e->voice = calloc((size_t)cfg->voices, sizeof(*e->voice));
-	if (!e->cmds || !e->beats || !e->voice) {
+	if (cfg->music || cfg->bed) {
+		e->buf_l = calloc(RAS_MUSIC_BLOCK_MAX, sizeof(float));
+		e->buf_r = calloc(RAS_MUSIC_BLOCK_MAX, sizeof(float));
+	}
+	if (!e->cmds || !e->beats || !e->voice || ((cfg->music || cfg->bed) && (!e->buf_l || !e->buf_r))) {
 		ras_engine_free(e);
 		errno = ENOMEM;
 		return NULL;
 	}
 	ras_limiter_init(&e->lim, cfg->ceiling, 0.080, cfg->rate);
 	e->every = 1;
+	e->slot[0] = (struct music_slot){ .src = cfg->music, .gain = cfg->music_gain, .duck = true };
+	e->slot[1] = (struct music_slot){ .src = cfg->bed, .gain = cfg->bed_gain };
+	e->fade_step = (float)(1.0 / (RAS_MUSIC_FADE_S * cfg->rate));
+	e->duck_last = INT64_MIN / 2;
+	e->duck_attack = (uint32_t)lround(0.005 * cfg->rate);
+	e->duck_hold = (uint32_t)lround(0.080 * cfg->rate);
+	e->duck_release = (uint32_t)lround(0.200 * cfg->rate);
 	for (int i = 0; i < ras_schedule_count(sched); i++) {
 		const struct ras_section *s = ras_schedule_section(sched, i);
 
@@ -127,6 +159,8 @@ void ras_engine_free(struct ras_engine *e)
 	ras_spsc_free(e->beats);
 	ras_schedule_free(e->sched);
 	free(e->voice);
+	free(e->buf_l);
+	free(e->buf_r);
 	free(e);
 }
 
@@ -262,11 +296,14 @@ static void fire_tick(struct ras_engine *e, uint32_t off, float *l, float *r)
 						  e->cfg.first_foot) & 1);
 		part = b.countin ? RAS_PART_COUNTIN :
 		       b.accent == RAS_BEAT_ACCENT ? RAS_PART_ACCENT : RAS_PART_NORMAL;
-		if (b.audible)
+		if (b.audible && e->cfg.click)
 			start_voice(e, part, gain * e->cfg.gain[part], b.foot, off, l, r);
+		if (b.audible && e->cfg.click && part == RAS_PART_ACCENT && e->cfg.duck < 1 &&
+		    e->nduck < DUCK_MAX)
+			e->duck_at[e->nduck++] = e->tick_frame;
 		if (!ras_spsc_push(e->beats, &b))
 			atomic_fetch_add_explicit(&e->dropped, 1, memory_order_relaxed);
-	} else if (e->gate) {
+	} else if (e->gate && e->cfg.click) {
 		start_voice(e, RAS_PART_SUB, gain * e->cfg.gain[RAS_PART_SUB],
 			    RAS_FOOT_NONE, off, l, r);
 	}
@@ -345,6 +382,88 @@ static void apply(struct ras_engine *e, const struct ras_cmd *c, int64_t frame)
 		find_tick(e);
 }
 
+/* Where the music's fade heads at time t: it follows the cues' pause and fading. */
+static float music_target(const struct ras_engine *e, long double t)
+{
+	int every = e->every;
+
+	if (e->paused || (e->ended && e->frame >= e->end_frame))
+		return 0;
+	if (e->cfg.fade_silent >= 0 && t >= e->k0time + e->cfg.fade_silent)
+		every = 0;
+	else if (e->cfg.fade_half >= 0 && t >= e->k0time + e->cfg.fade_half && every)
+		every = 2;
+	return every == 0 ? 0.0f : every == 2 ? 0.5f : 1.0f;
+}
+
+/* The ducking envelope at frame f, from the latest accented cue at or before it. */
+static float duck_gain(const struct ras_engine *e, int64_t f, int *next)
+{
+	int64_t at = e->duck_last, d;
+	float depth = 1.0f - e->cfg.duck;
+
+	while (*next < e->nduck && e->duck_at[*next] <= f)
+		(*next)++;
+	if (*next > 0)
+		at = e->duck_at[*next - 1];
+	d = f - at;
+	if (d < 0 || d >= (int64_t)(e->duck_attack + e->duck_hold + e->duck_release))
+		return 1.0f;
+	if (d < e->duck_attack)
+		return 1.0f - depth * (float)d / (float)e->duck_attack;
+	if (d < e->duck_attack + e->duck_hold)
+		return e->cfg.duck;
+	d -= e->duck_attack + e->duck_hold;
+	return e->cfg.duck + depth * (float)d / (float)e->duck_release;
+}
+
+/*
+ * Music and bed for frames [from, to) of the block, under the schedule as it
+ * is for them: rendered a chunk at a time, faded, ducked, added to out.
+ */
+static void mix_music(struct ras_engine *e, float *out_l, float *out_r, uint32_t from, uint32_t to)
+{
+	float target = music_target(e, (long double)(e->frame + from) / e->cfg.rate);
+
+	for (int s = 0; s < 2; s++) {
+		struct music_slot *m = &e->slot[s];
+
+		if (!m->src)
+			continue;
+		for (uint32_t at = from; at < to;) {
+			uint32_t n = to - at < RAS_MUSIC_BLOCK_MAX ? to - at : RAS_MUSIC_BLOCK_MAX;
+			struct ras_music_clock c = { .sched = e->sched, .rate = e->cfg.rate,
+						     .frame = e->frame + at, .start_phase = e->k0 };
+			int next = 0;
+
+			if (m->level == 0 && target == 0) {
+				m->live = false;	/* silent: skip, reset when it comes back */
+				break;
+			}
+			if (!m->live && m->src->reset)
+				m->src->reset(m->src->ctx, &c);
+			m->live = true;
+			memset(e->buf_l, 0, n * sizeof(float));
+			memset(e->buf_r, 0, n * sizeof(float));
+			m->src->render(m->src->ctx, &c, e->buf_l, e->buf_r, n);
+			for (uint32_t i = 0; i < n; i++) {
+				float g;
+
+				if (m->level < target)
+					m->level = fminf(target, m->level + e->fade_step);
+				else if (m->level > target)
+					m->level = fmaxf(target, m->level - e->fade_step);
+				g = m->gain * m->level;
+				if (m->duck && e->cfg.duck < 1)
+					g *= duck_gain(e, e->frame + at + i, &next);
+				out_l[at + i] += e->buf_l[i] * g;
+				out_r[at + i] += e->buf_r[i] * g;
+			}
+			at += n;
+		}
+	}
+}
+
 /* Apply every command due at `frame`; keep the first later one pending. */
 static void take_commands(struct ras_engine *e, int64_t frame)
 {
@@ -382,13 +501,18 @@ int ras_engine_process(struct ras_engine *e, float *out_l, float *out_r, uint32_
 
 			fire_tick(e, off < pos ? pos : (uint32_t)off, out_l, out_r);
 		}
+		if (e->buf_l)
+			mix_music(e, out_l, out_r, pos, end);
 		pos = end;
 		if (pos < n)
 			take_commands(e, e->frame + pos);
 	}
 
-	bool sounding = false;
+	bool sounding = e->slot[0].level > 0 || e->slot[1].level > 0;
 
+	if (e->nduck)
+		e->duck_last = e->duck_at[e->nduck - 1];
+	e->nduck = 0;
 	for (int i = 0; i < e->cfg.voices; i++) {
 		struct voice *v = &e->voice[i];
 

@@ -637,6 +637,50 @@ static void test_done_and_config(void)
  * busy: tempo changes and ramps, pause, fading, subdivisions, voice stealing,
  * a full beat queue, tiny and large blocks.
  */
+/* ---- music under the cues ---------------------------------------------- */
+
+/*
+ * A test source: a unit impulse on each music beat (found from the beat
+ * positions, as a real source must), or a constant level; counts resets.
+ */
+struct fake_music {
+	struct ras_music_source src;
+	float dc;		/* > 0: a constant instead of impulses */
+	int resets;
+};
+
+static void fake_render(void *ctx, const struct ras_music_clock *c, float *l, float *r, uint32_t n)
+{
+	struct fake_music *f = ctx;
+	long double p0 = ras_music_phase(c, c->frame) - c->start_phase;
+	long double p1 = ras_music_phase(c, c->frame + n) - c->start_phase;
+
+	if (f->dc > 0) {
+		for (uint32_t i = 0; i < n; i++)
+			l[i] += f->dc, r[i] += f->dc;
+		return;
+	}
+	for (long double m = ceill(p0 < 0 ? 0 : p0 - 1); m <= p1 + 1; m++) {
+		int64_t at = ras_music_frame(c, m) - c->frame;
+
+		if (m >= 0 && at >= 0 && at < n)
+			l[at] += 0.5f, r[at] += 0.5f;
+	}
+}
+
+static void fake_reset(void *ctx, const struct ras_music_clock *c)
+{
+	(void)c;
+	((struct fake_music *)ctx)->resets++;
+}
+
+static void fake_init(struct fake_music *f, float dc)
+{
+	memset(f, 0, sizeof(*f));
+	f->dc = dc;
+	f->src = (struct ras_music_source){ .render = fake_render, .reset = fake_reset, .ctx = f };
+}
+
 static void test_rt_safe(void)
 {
 	struct ras_meter m;
@@ -660,11 +704,18 @@ static void test_rt_safe(void)
 	};
 	int violations;
 	uint32_t n = 1;
+	struct fake_music fm, bed;
 
 	ras_meter_default(&m);
 	m.sub = 4;
 	ras_engine_config_default(&cfg);
 	cfg.voices = 3;	/* force stealing */
+	/* Music and a bed, ducked, fading with the pause and every other beat. */
+	fake_init(&fm, 0);
+	fake_init(&bed, 0.01f);
+	cfg.music = &fm.src;
+	cfg.bed = &bed.src;
+	cfg.duck = 0.5f;
 	cfg.alternate = true;
 	cfg.fade_half = 5;
 	cfg.fade_silent = 8;
@@ -678,6 +729,7 @@ static void test_rt_safe(void)
 		ras_engine_process(e, l, r, n);
 	violations = rtcheck_disarm();
 	CU_ASSERT_EQUAL(violations, 0);
+	CU_ASSERT_EQUAL(fm.resets, 1);	/* the pause is shorter than the fade */
 	CU_ASSERT(ras_engine_dropped(e) > 0);
 	CU_ASSERT_EQUAL(ras_engine_rejected(e), 1);
 	/* The checker itself works: an allocation while armed is counted. */
@@ -692,6 +744,111 @@ static void test_rt_safe(void)
 	ras_engine_free(e);
 	ras_sound_free(snd);
 	ras_sound_free(snd2);
+}
+
+/* Music beats land on the cue beats' frames, after the count-in, under a
+ * ramp, whatever the block size; no cue sounds with click off. */
+static void test_music_on_the_beat(void)
+{
+	static const uint32_t blocks[] = { 1, 64, 333, 4096, 10000 };
+	struct fake_music fm;
+	struct ras_meter m;
+	struct ras_engine_config cfg;
+	struct ras_sound *snd = test_impulse(48000);
+	size_t n, nb;
+
+	fake_init(&fm, 0);
+	ras_meter_default(&m);
+	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+		struct ras_engine *e;
+		struct ras_schedule *s = with_countin(ras_tempomap_ramp(&m, 80, 140, 10), 1);
+
+		ras_engine_config_default(&cfg);
+		cfg.music = &fm.src;
+		cfg.click = false;
+		e = engine_with(s, 48000, snd, &cfg);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		n = test_render_onsets(e, 48000 * 14, blocks[b], 0.1f, 100, onsets, MAXN, beats,
+				       MAXN, &nb);
+		/* Count-in beats are heard (audible) but only the music sounds:
+		 * its impulses from the first beat after the count-in. */
+		CU_ASSERT_EQUAL_FATAL(n + 4, nb);
+		for (size_t i = 0; i < n; i++)
+			CU_ASSERT_EQUAL(onsets[i], beats[i + 4].frame);
+		CU_ASSERT(beats[0].audible && beats[5].audible);
+		ras_engine_free(e);
+	}
+	ras_sound_free(snd);
+}
+
+static float peak_in(const float *x, size_t from, size_t to)
+{
+	float p = 0;
+
+	for (size_t i = from; i < to; i++)
+		p = fmaxf(p, fabsf(x[i]));
+	return p;
+}
+
+/* Pause fades the music out (and resets it when it comes back); every
+ * other beat halves it; an accented cue ducks it; the limiter holds. */
+static void test_music_fades_duck(void)
+{
+	static float l[48000 * 12], r[48000 * 12];
+	struct fake_music fm;
+	struct ras_meter m;
+	struct ras_engine_config cfg;
+	struct ras_sound *snd = test_impulse(48000);
+	struct ras_engine *e;
+	struct ras_cmd cmds[] = {
+		{ .kind = RAS_CMD_START, .frame = -1 },
+		{ .kind = RAS_CMD_PAUSE, .frame = 48000 * 3 },
+		{ .kind = RAS_CMD_RESUME, .frame = 48000 * 5 },
+		{ .kind = RAS_CMD_EVERY, .frame = 48000 * 8, .value = 2 },
+	};
+
+	fake_init(&fm, 0.2f);
+	ras_meter_default(&m);
+	ras_engine_config_default(&cfg);
+	cfg.music = &fm.src;
+	cfg.duck = 0.5f;
+	e = engine_with(ras_tempomap_constant(&m, 60), 48000, snd, &cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		ras_engine_send(e, &cmds[i]);
+	for (uint32_t at = 0; at < 48000 * 12; at += 256)
+		ras_engine_process(e, l + at, r + at, 256);
+	CU_ASSERT_EQUAL(fm.resets, 2);	/* at the start and after the pause */
+	/*
+	 * Fading in over 0.5 s from the start: at 0.25 s half way, and the
+	 * accent at 0 s still ducks it: 5 ms down to 0.5, 80 ms held, back
+	 * over 200 ms, 7920 of whose 9600 frames have gone.
+	 */
+	CU_ASSERT(fabsf(l[12000] - 0.2f * 0.5f * (0.5f + 0.5f * 7920 / 9600)) < 1e-3f);
+	CU_ASSERT(fabsf(l[36000] - 0.2f) < 1e-4f);		/* 0.75 s: full */
+	CU_ASSERT(fabsf(r[2 * 48000 + 24000] - 0.2f) < 1e-4f);	/* mid-beat: full */
+	/* The accent at 8 s as every other beat starts: 50 ms later the level
+	 * is on its way to half (0.9) and the duck holds (0.5). */
+	CU_ASSERT(fabsf(l[48000 * 8 + 2400] - 0.2f * 0.9f * 0.5f) < 1e-3f);
+	/* Paused: out 0.5 s after the pause, silent until the resume. */
+	CU_ASSERT(peak_in(l, 48000 * 3 + 24001, 48000 * 5) == 0);
+	CU_ASSERT(fabsf(l[48000 * 3 + 12000] - 0.1f) < 0.01f);	/* half-way down */
+	CU_ASSERT(fabsf(l[48000 * 7 + 24000] - 0.2f) < 1e-4f);	/* back, full */
+	CU_ASSERT(fabsf(l[48000 * 11 + 24000] - 0.1f) < 1e-4f);	/* every other beat: half */
+	ras_engine_free(e);
+
+	/* Loud music and cues together stay under the -1 dBFS ceiling. */
+	fake_init(&fm, 3.0f);
+	ras_engine_config_default(&cfg);
+	cfg.music = &fm.src;
+	e = engine_with(ras_tempomap_constant(&m, 120), 48000, snd, &cfg);
+	ras_engine_send(e, &cmds[0]);
+	for (uint32_t at = 0; at < 48000 * 3; at += 512)
+		ras_engine_process(e, l + at, r + at, 512);
+	CU_ASSERT(peak_in(l, 0, 48000 * 3) <= ras_db_to_gain(-1) + 1e-6f);
+	CU_ASSERT(peak_in(l, 48000 * 2, 48000 * 3) > 0.8f);
+	ras_engine_free(e);
+	ras_sound_free(snd);
 }
 
 void test_engine_register(void)
@@ -711,5 +868,7 @@ void test_engine_register(void)
 		   { "pause, every-other, rejected commands", test_pause_every_reject },
 		   { "run-time sound, gain and side", test_sound_gain_side },
 		   { "done after the tail; bad config", test_done_and_config },
-		   { "process path: no malloc, free or lock", test_rt_safe });
+		   { "process path: no malloc, free or lock", test_rt_safe },
+		   { "music beats on the cue frames, any block size", test_music_on_the_beat },
+		   { "music fades with pause and fading, ducks, is limited", test_music_fades_duck });
 }
