@@ -164,6 +164,7 @@ enum ras_session_event_kind {
 	RAS_SESSION_FADE,		/* cues thinned out */
 	RAS_SESSION_END,		/* the last phase is over */
 	RAS_SESSION_ABORT,		/* cannot go on: no baseline */
+	RAS_SESSION_SKIP,		/* the operator ended a phase early */
 };
 
 struct ras_session_event {
@@ -236,6 +237,10 @@ int ras_session_poll(struct ras_session *s, double now, struct ras_cmd *out, int
 /* The oldest event not yet taken; false when none. RT-safe. */
 bool ras_session_next_event(struct ras_session *s, struct ras_session_event *ev);
 bool ras_session_done(const struct ras_session *s);
+/* The operator moves on: the phase in force ends at `now` and the next poll
+ * begins the next one (a baseline or post-test is measured over the steps
+ * so far). -EINVAL before the first poll or after the end. RT-safe. */
+int ras_session_next(struct ras_session *s, double now);
 void ras_session_status(const struct ras_session *s, struct ras_session_status *st);
 
 #endif

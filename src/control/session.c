@@ -992,6 +992,18 @@ int ras_session_poll(struct ras_session *s, double now, struct ras_cmd *out, int
 	return n;
 }
 
+int ras_session_next(struct ras_session *s, double now)
+{
+	if (!s->started || s->done)
+		return -EINVAL;
+	if (s->t_end > now) {
+		s->t_end = now;
+		event(s, RAS_SESSION_SKIP, "phase %d/%d %s: ended by the operator", s->p + 1,
+		      s->nphases, s->phase[s->p].name)->time = now;
+	}
+	return 0;
+}
+
 /* Steps waiting for the beat after them, matched once it is heard. */
 static void match(struct ras_session *s)
 {

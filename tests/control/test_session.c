@@ -998,6 +998,37 @@ static void test_presets(void)
 	globfree(&g);
 }
 
+/* The operator ends a phase early: the next begins at once, a baseline is
+ * measured over the steps it has; nothing before the start or after the end. */
+static void test_operator_next(void)
+{
+	static const char text[] = "[walk]\ntype = baseline\nseconds = 60\n"
+				   "[cue]\ntype = cue\nseconds = 60\n[post]\ntype = post\nseconds = 30\n";
+	struct sim *s = sim_new(text, "cadence=100,cv=2,seed=5", 0);
+	const struct ras_session_event *skip, *cad, *cue;
+
+	sim_run(s, 20);
+	CU_ASSERT_EQUAL(ras_session_next(s->ss, (double)s->frame / RATE), 0);
+	sim_run(s, 40);
+	skip = find(s, RAS_SESSION_SKIP, 0);
+	cad = find(s, RAS_SESSION_CADENCE, 0);
+	cue = find(s, RAS_SESSION_PHASE, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skip);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cad);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cue);
+	CU_ASSERT_PTR_NOT_NULL(strstr(skip->text, "walk: ended by the operator"));
+	CU_ASSERT(fabs(skip->time - 20) < 0.03);
+	CU_ASSERT(cue->time >= skip->time && cue->time < skip->time + 0.2);
+	CU_ASSERT(fabs(cad->cadence_spm - 100) < 3);
+	/* The cue phase plays at the baseline measured over 20 s. */
+	CU_ASSERT_DOUBLE_EQUAL(cue->tempo_bpm, cad->cadence_spm, 1e-9);
+	sim_run(s, 300);
+	CU_ASSERT_TRUE(ras_session_done(s->ss));
+	CU_ASSERT_EQUAL(ras_session_next(s->ss, 300), -EINVAL);
+	check_run(s);
+	sim_free(s);
+}
+
 void test_session_register(void)
 {
 	TEST_SUITE("session",
@@ -1011,5 +1042,6 @@ void test_session_register(void)
 		   { "side: cues on one side only", test_side },
 		   { "per-phase sound, gain and side heard", test_phase_voice },
 		   { "no steps in the baseline", test_no_baseline },
-		   { "presets", test_presets });
+		   { "presets", test_presets },
+		   { "the operator moves to the next phase", test_operator_next });
 }
