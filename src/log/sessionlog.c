@@ -563,8 +563,10 @@ static void *writer(void *arg)
 	struct ras_sessionlog *log = arg;
 	struct timespec nap = { 0, WRITER_NAP_NS };
 	struct msg m;
+	/* Dots, whatever the user's locale; put back for a caller's thread
+	 * (a log never started is finished on the thread that closes it). */
+	locale_t old = uselocale(log->c_locale);
 
-	uselocale(log->c_locale);	/* dots, whatever the user's locale */
 	for (;;) {
 		/* Read before draining: all that came before the close is in. */
 		bool closing = atomic_load_explicit(&log->closing, memory_order_acquire);
@@ -594,6 +596,7 @@ static void *writer(void *arg)
 	log->ended = true;
 	flush_all(log, true);
 	write_json(log);
+	uselocale(old);
 	return NULL;
 }
 
