@@ -15,6 +15,7 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
 
 static _Thread_local int armed;
 static atomic_int violations;
@@ -59,6 +60,34 @@ void free(void *p)
 	if (p)
 		hit();
 	__libc_free(p);
+}
+
+/* Aligned allocation too: C++ libraries (Rubber Band) allocate their
+ * buffers with posix_memalign, which does not go through malloc. */
+int posix_memalign(void **p, size_t align, size_t n)
+{
+	void *q;
+
+	hit();
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return 22;	/* EINVAL */
+	q = __libc_memalign(align, n);
+	if (!q && n)
+		return 12;	/* ENOMEM */
+	*p = q;
+	return 0;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+	hit();
+	return __libc_memalign(align, n);
+}
+
+void *memalign(size_t align, size_t n)
+{
+	hit();
+	return __libc_memalign(align, n);
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)

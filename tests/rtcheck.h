@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Count malloc/calloc/realloc/free/pthread_mutex_lock calls made by this
+/* Count malloc/calloc/realloc/free, aligned allocations and pthread_mutex_lock calls made by this
  * thread between arm and disarm (see rtcheck.c). */
 #ifndef RASBEAT_RTCHECK_H
 #define RASBEAT_RTCHECK_H
