@@ -11,7 +11,7 @@
 # Missing libraries are installed by scripts/install-deps (Debian).
 
 VERSION := 0.1.0
-PKGS := jack sndfile libevdev samplerate inih jansson
+PKGS := jack sndfile libevdev samplerate inih jansson fluidsynth rubberband aubio liblo ncursesw
 TEST_PKGS := cunit libxml-2.0 libpng
 
 CC ?= cc

@@ -40,6 +40,8 @@
 #include <time.h>
 
 #include "rasbeat/engine.h"
+#include "rasbeat/midi.h"
+#include "rasbeat/song.h"
 #include "rasbeat/schedule.h"
 #include "rasbeat/sound.h"
 #include "rasbeat/tempomap.h"
@@ -54,6 +56,9 @@ static void die(const char *msg)
 	exit(1);
 }
 
+/* Music under the cues for `bench callback` (NULL: none). */
+static const struct ras_music_source *bench_music;
+
 static struct ras_engine *new_engine(double rate, struct ras_schedule *s,
 				     const struct ras_sound *snd)
 {
@@ -62,6 +67,7 @@ static struct ras_engine *new_engine(double rate, struct ras_schedule *s,
 
 	ras_engine_config_default(&cfg);
 	cfg.rate = rate;
+	cfg.music = bench_music;
 	for (int i = 0; i < RAS_PART_COUNT; i++)
 		cfg.sound[i] = snd;
 	struct ras_cmd start = { .kind = RAS_CMD_START, .frame = -1 };
@@ -500,11 +506,19 @@ static uint64_t ns_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * `bench callback CYCLES [groove FILE | song FILE BPM]`: with music, the
+ * same cycles with a FluidSynth groove or a Rubber Band song under the
+ * cues (the song on a ramp, so that it is stretched all the time).
+ */
 static int cmd_callback(int argc, char **argv)
 {
 	const double rate = 48000;
 	const uint32_t n = 64;
 	long cycles = argc > 2 ? atol(argv[2]) : 300000;
+	struct ras_synth *synth = NULL;
+	struct ras_song *song = NULL;
+	char err[512];
 	float data[48000], l[64], r[64];
 	struct ras_sound *snd;
 	struct ras_schedule *s;
@@ -524,6 +538,29 @@ static int cmd_callback(int argc, char **argv)
 	snd = ras_sound_from(data, 48000, rate);
 	ras_meter_default(&m);
 	s = ras_tempomap_constant(&m, 240);
+	if (argc > 4 && strcmp(argv[3], "groove") == 0) {
+		struct ras_midi *mid;
+
+		if (ras_midi_load(argv[4], &mid, err, sizeof(err)) ||
+		    ras_synth_new(mid, rate, NULL, &synth, err, sizeof(err)))
+			die(err);
+		ras_midi_free(mid);
+		bench_music = ras_synth_source(synth);
+		ras_schedule_free(s);
+		s = ras_tempomap_constant(&m, 110);
+	} else if (argc > 5 && strcmp(argv[3], "song") == 0) {
+		struct ras_song_grid g = { .bpm = atof(argv[5]) };
+
+		song = ras_song_load(argv[4], rate, &g, err, sizeof(err));
+		if (!song || ras_song_set_loop(song, true))
+			die(song ? "the song holds no whole beat" : err);
+		bench_music = ras_song_source(song);
+		/* 80 to 130 bpm over 60 s, then 130: stretched all along. */
+		ras_schedule_free(s);
+		s = ras_tempomap_ramp(&m, 80, 130, 60);
+	} else if (argc > 3) {
+		die("usage: bench callback CYCLES [groove FILE | song FILE BPM]");
+	}
 	if (!snd || !s)
 		die("out of memory");
 	e = new_engine(rate, s, snd);
@@ -546,6 +583,17 @@ static int cmd_callback(int argc, char **argv)
 		if ((i & 63) == 0)
 			while (ras_engine_next_beat(e, &b))
 				;
+		/*
+		 * With music, paced like JACK: the rest of the period asleep. A
+		 * busy loop at SCHED_FIFO would run into the kernel's real-time
+		 * throttling (50 ms in every second) and time that instead.
+		 */
+		if (bench_music) {
+			struct timespec ts = { 0, (long)(period_ns - (double)ns[i]) };
+
+			if (ts.tv_nsec > 0)
+				nanosleep(&ts, NULL);
+		}
 	}
 	/* the same cycles without a timer around each: the mean cost */
 	t0 = ns_now();
@@ -581,6 +629,8 @@ static int cmd_callback(int argc, char **argv)
 	free(ns);
 	ras_engine_free(e);
 	ras_sound_free(snd);
+	ras_synth_free(synth);
+	ras_song_free(song);
 	return 0;
 }
 

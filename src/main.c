@@ -15,11 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rasbeat/beatlog.h"
+#include "rasbeat/midi.h"
+#include "rasbeat/song.h"
+#include "rasbeat/bed.h"
 #include "rasbeat/cli.h"
 #include "rasbeat/clocksync.h"
 #include "rasbeat/cuefile.h"
@@ -127,6 +131,9 @@ struct session {
 	struct ras_sound **phase_sound;
 	int phase_sounds;
 	struct ras_engine *engine;
+	struct ras_bed *bed;
+	struct ras_synth *synth;	/* --music: a groove or MIDI song */
+	struct ras_song *song;		/* or an audio song */
 	double rate;
 	bool endless;		/* the schedule never ends by itself */
 };
@@ -134,6 +141,9 @@ struct session {
 static void session_free(struct session *s)
 {
 	ras_engine_free(s->engine);
+	ras_bed_free(s->bed);
+	ras_synth_free(s->synth);
+	ras_song_free(s->song);
 	for (int i = 0; i < RAS_PART_COUNT; i++)
 		ras_sound_free(s->sound[i]);
 	for (int i = 0; i < 2 * s->phase_sounds; i++)
@@ -196,6 +206,85 @@ static struct ras_schedule *build_schedule(const struct ras_options *o, const ch
 			snprintf(err, errlen, "out of memory");
 	}
 	return s;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* --music: a groove or MIDI song through FluidSynth, or an audio song
+ * stretched with Rubber Band; loaded and analysed here. */
+static int music_load(struct session *s, const struct ras_options *o, struct ras_engine_config *cfg,
+		      char *err, size_t errlen)
+{
+	int ret;
+
+	if (ends_with(o->music, ".groove") || ends_with(o->music, ".mid") ||
+	    ends_with(o->music, ".midi") || ends_with(o->music, ".smf")) {
+		struct ras_midi *m;
+
+		if ((ret = ras_midi_load(o->music, &m, err, errlen)))
+			return ret;
+		ret = ras_synth_new(m, s->rate, o->soundfont, &s->synth, err, errlen);
+		if (!ret && !o->quiet)
+			fprintf(stderr, "rasbeat: music: %s, %zu events, looping every %g beats\n",
+				o->music, ras_midi_count(m), ras_midi_length(m));
+		ras_midi_free(m);
+		if (ret)
+			return ret;
+		cfg->music = ras_synth_source(s->synth);
+		return 0;
+	}
+	{
+		struct ras_song_grid grid = { .bpm = o->music_bpm,
+					      .offset = o->music_offset >= 0 ? o->music_offset : 0 };
+		struct ras_song_fit fit;
+		double bpm, offset;
+
+		s->song = ras_song_load(o->music, s->rate, o->music_bpm > 0 ? &grid : NULL, err, errlen);
+		if (!s->song)
+			return -EINVAL;
+		/* A session outlasts most songs: it starts again on its beat 0. */
+		ras_song_set_loop(s->song, true);
+		ras_song_grid(s->song, &bpm, &offset);
+		ras_song_fit(s->song, &fit);
+		if (!o->quiet)
+			fprintf(stderr, "rasbeat: music: %s, %.1f s, %.2f bpm from %.3f s (%s)\n", o->music,
+				ras_song_seconds(s->song), bpm, offset,
+				fit.tracked ? "found by beat tracking" : "as given");
+		cfg->music = ras_song_source(s->song);
+	}
+	return 0;
+}
+
+/* Music and bed, made before the engine: nothing loads in the audio thread. */
+static int music_config(struct session *s, const struct ras_options *o, const struct loop *l,
+			struct ras_engine_config *cfg, char *err, size_t errlen)
+{
+	const char *bed = o->bed ? o->bed : l && l->program && *l->program->bed ? l->program->bed : NULL;
+
+	cfg->click = !o->no_click;
+	cfg->music_gain = ras_db_to_gain(o->music_db);
+	cfg->bed_gain = ras_db_to_gain(o->bed_db);
+	cfg->duck = o->duck_db > 0 ? ras_db_to_gain(-o->duck_db) : 1.0f;
+	if (bed) {
+		struct ras_bed_config bc;
+
+		if (ras_bed_parse(bed, &bc, err, errlen))
+			return -EINVAL;
+		s->bed = ras_bed_new(&bc, s->rate);
+		if (!s->bed) {
+			snprintf(err, errlen, "--bed: %s", strerror(errno));
+			return -errno;
+		}
+		cfg->bed = ras_bed_source(s->bed);
+	}
+	if (o->music)
+		return music_load(s, o, cfg, err, errlen);
+	return 0;
 }
 
 /* 0, or 1 (runtime error) or 2 (options at odds) with err set. */
@@ -270,6 +359,8 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 	}
 	if (l && l->session)
 		ras_session_engine_config(l->session, &cfg);
+	if (music_config(s, o, l, &cfg, err, errlen))
+		goto fail;
 	if (l && l->program) {
 		cfg.master *= ras_db_to_gain(l->program->gain_db);
 		if (ras_program_build(l->program, &sched, err, errlen))
@@ -694,6 +785,9 @@ static void log_open(struct loop *l, const struct ras_options *o, double rate, c
 	ras_sessionlog_info(l->slog, "settings", "input", o->input);
 	ras_sessionlog_info(l->slog, "settings", "walker", o->walker);
 	ras_sessionlog_info(l->slog, "settings", "map", o->map);
+	ras_sessionlog_info(l->slog, "settings", "music", o->music);
+	ras_sessionlog_info(l->slog, "settings", "bed", o->bed);
+	ras_sessionlog_info(l->slog, "settings", "click", o->no_click ? "off" : "on");
 	ras_sessionlog_info_num(l->slog, "settings", "tempo_bpm", o->session || o->map ? NAN : o->tempo);
 	ras_sessionlog_info_num(l->slog, "settings", "bpm_min", o->bpm_min);
 	ras_sessionlog_info_num(l->slog, "settings", "bpm_max", o->bpm_max);

@@ -42,6 +42,9 @@ void test_walker_register(void);
 void test_record_register(void);
 void test_report_register(void);
 void test_sessionlog_register(void);
+void test_song_register(void);
+void test_bed_register(void);
+void test_midi_register(void);
 
 static char tmpdir[256];
 
@@ -276,6 +279,9 @@ int main(int argc, char **argv)
 	test_record_register();
 	test_report_register();
 	test_sessionlog_register();
+	test_song_register();
+	test_bed_register();
+	test_midi_register();
 	test_jack_register();
 	test_pipewire_register();
 

@@ -809,6 +809,82 @@ static void test_report_cli(void)
 	CU_ASSERT_EQUAL(RUN("report"), 2);
 }
 
+/* Peak of a stereo file's samples in [from, to) s. */
+static double file_peak(const char *path, double from, double to)
+{
+	SF_INFO info;
+	SNDFILE *sf;
+	float buf[2 * 4800];
+	double peak = 0;
+	sf_count_t at = 0, n;
+
+	memset(&info, 0, sizeof(info));
+	sf = sf_open(path, SFM_READ, &info);
+	if (!sf)
+		return -1;
+	while ((n = sf_readf_float(sf, buf, 4800)) > 0) {
+		for (sf_count_t i = 0; i < n * info.channels; i++) {
+			double t = (double)(at + i / info.channels) / info.samplerate;
+
+			if (t >= from && t < to)
+				peak = fmax(peak, fabs(buf[i]));
+		}
+		at += n;
+	}
+	sf_close(sf);
+	return peak;
+}
+
+/* --music through the binary: a groove alone (--no-click), then the same
+ * audio as a song, its grid found by beat tracking; and bad input. */
+static void test_music(void)
+{
+	char dir[PATHLEN], groove[PATHLEN], song[PATHLEN], beats[PATHLEN];
+	FILE *f;
+	char line[256];
+	int rows = 0, audible = 0;
+
+	fresh_dir(dir, "music");
+	path_in(groove, dir, "groove.wav");
+	path_in(song, dir, "song.wav");
+	path_in(beats, dir, "beats.csv");
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--music", "cues/grooves/walk-4-4.groove",
+			    "--no-click", "--gain", "music=0", "--duration", "30", "--out", groove,
+			    "--beats-out", beats, "--no-log"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "music: cues/grooves/walk-4-4.groove"));
+	CU_ASSERT(file_peak(groove, 1, 29) > 0.1);
+	/* No cue sounded, yet every beat counts as heard: the music carries it. */
+	f = fopen(beats, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (fgets(line, sizeof(line), f))
+		if (rows++ > 0)
+			audible += strstr(line, ",1\n") != NULL || strstr(line, ",1\r") != NULL;
+	fclose(f);
+	CU_ASSERT_EQUAL(rows, 51);
+	CU_ASSERT_EQUAL(audible, 50);
+
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "112", "--music", groove, "--duck", "6",
+			    "--duration", "20", "--out", song, "--no-log"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "100.00 bpm"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "found by beat tracking"));
+	CU_ASSERT(file_peak(song, 1, 19) > 0.1);
+
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--music", join(dir, "none.mid"),
+			    "--duration", "5", "--out", song, "--no-log"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "none.mid"));
+	CU_ASSERT_FATAL(write_text(join(dir, "bad.groove"), "[groove]\nmeter = 4/4\nsteps = 99\n"));
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--music", join(dir, "bad.groove"),
+			    "--duration", "5", "--out", song, "--no-log"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad.groove:3: steps"));
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--music-bpm", "100", "--duration", "5",
+			    "--out", song), 2);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--no-click", "--duration", "5", "--out",
+			    song), 2);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--bed", "rain", "--duration", "5", "--out",
+			    song), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--bed: 'rain'"));
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
@@ -817,6 +893,7 @@ void test_main_register(void)
 		   { "session record: unmakeable or used folder", test_record_unwritable },
 		   { "session record: default dated folders, patient ids", test_record_default },
 		   { "report: a session, a patient's progress, bad records", test_report_cli },
+		   { "music: a groove, a song beat-tracked, bad input", test_music },
 		   { "--session protocol through the binary", test_session },
 		   { "--adapt follow converges and holds", test_adapt_follow },
 		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },

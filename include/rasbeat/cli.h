@@ -56,6 +56,15 @@ struct ras_options {
 	const char *sound[RAS_PART_COUNT];	/* NULL: default */
 	double gain_db[RAS_PART_COUNT];
 	double master_db;
+	double music_db, bed_db;	/* --gain music=, bed= */
+
+	/* music (music.h) */
+	const char *music;		/* .mid, .groove, or an audio song */
+	double music_bpm, music_offset;	/* a song's grid; music_bpm 0: find it */
+	const char *soundfont;
+	const char *bed;		/* bed.h spec */
+	double duck_db;			/* music dips this much under accents; 0 off */
+	bool no_click;
 
 	double duration;		/* < 0: until the schedule ends or a signal */
 	double rate;

@@ -21,6 +21,7 @@
  *   [session]
  *   name = ...  description = ...  (as session.h; indented lines go on)
  *   gain = -10          ; dB, master (default -10: soft)
+ *   bed = drone         ; a relaxation bed under the cues (bed.h), any program
  *   program = breathing
  *   inhale = 4          ; s
  *   exhale = 6          ; s
@@ -80,6 +81,7 @@ struct ras_program {
 	char name[RAS_PROGRAM_NAME_MAX];
 	char description[RAS_PROGRAM_TEXT_MAX];
 	double gain_db;
+	char bed[128];			/* a relaxation bed (bed.h spec); "" none */
 };
 
 const char *ras_program_type_name(enum ras_program_type type);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "rasbeat/inifile.h"
+#include "rasbeat/bed.h"
 #include "rasbeat/program.h"
 
 #define ITEMS 64
@@ -26,7 +27,7 @@ static const char *const cycle_names[] = { "breath", "rep", "group" };
 enum key {
 	K_NAME, K_DESCRIPTION, K_GAIN, K_PROGRAM,
 	K_INHALE, K_EXHALE, K_MINUTES, K_CYCLES, K_START_RATE,
-	K_HOLD, K_RELEASE, K_REPS, K_COUNT, K_TENSE, K_GROUPS,
+	K_HOLD, K_RELEASE, K_REPS, K_COUNT, K_TENSE, K_GROUPS, K_BED,
 	K_N,
 };
 
@@ -49,6 +50,7 @@ static const struct {
 	[K_COUNT] = { "count", S },
 	[K_TENSE] = { "tense", R },
 	[K_GROUPS] = { "groups", R },
+	[K_BED] = { "bed", B | S | R },
 };
 
 const char *ras_program_type_name(enum ras_program_type type)
@@ -377,6 +379,17 @@ static int judge(struct parser *ps, struct ras_program *p)
 		case K_GAIN:
 			ret = number(ps, it, -60, 0, false, " dB", &p->gain_db);
 			break;
+		case K_BED: {
+			struct ras_bed_config bc;
+			char why[256];
+
+			/* Checked now; the caller makes the bed. */
+			if (ras_bed_parse(it->value, &bc, why, sizeof(why)) ||
+			    strlen(it->value) >= sizeof(p->bed))
+				return fail(ps, it->line, it->name, "%s", why + (strncmp(why, "--bed: ", 7) ? 0 : 7));
+			strcpy(p->bed, it->value);
+			break;
+		}
 		case K_INHALE:
 		case K_HOLD:
 		case K_TENSE:

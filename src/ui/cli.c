@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rasbeat/bed.h"
 #include "rasbeat/cli.h"
 #include "rasbeat/program.h"
 #include "rasbeat/render.h"
@@ -21,7 +22,8 @@ enum {
 	OPT_NO_CONNECT, OPT_CONNECT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_INPUT, OPT_SENSOR,
 	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
 	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION, OPT_LOG,
-	OPT_NO_LOG, OPT_PATIENT, OPT_SVG, OPT_HTML,
+	OPT_NO_LOG, OPT_PATIENT, OPT_SVG, OPT_HTML, OPT_MUSIC, OPT_MUSIC_BPM, OPT_MUSIC_OFFSET,
+	OPT_SOUNDFONT, OPT_BED, OPT_DUCK, OPT_NO_CLICK,
 };
 
 /* Which commands take an option. */
@@ -56,6 +58,13 @@ static const struct {
 	{ { "sub-sound", required_argument, NULL, OPT_SUB_SOUND }, P | R },
 	{ { "count-in-sound", required_argument, NULL, OPT_COUNTIN_SOUND }, P | R },
 	{ { "gain", required_argument, NULL, OPT_GAIN }, P | R | D },
+	{ { "music", required_argument, NULL, OPT_MUSIC }, P | R },
+	{ { "music-bpm", required_argument, NULL, OPT_MUSIC_BPM }, P | R },
+	{ { "music-offset", required_argument, NULL, OPT_MUSIC_OFFSET }, P | R },
+	{ { "soundfont", required_argument, NULL, OPT_SOUNDFONT }, P | R },
+	{ { "bed", required_argument, NULL, OPT_BED }, P | R },
+	{ { "duck", required_argument, NULL, OPT_DUCK }, P | R },
+	{ { "no-click", no_argument, NULL, OPT_NO_CLICK }, P | R },
 	{ { "duration", required_argument, NULL, OPT_DURATION }, P | R | D | REC },
 	{ { "rate", required_argument, NULL, OPT_RATE }, R | D | C },
 	{ { "block", required_argument, NULL, OPT_BLOCK }, R },
@@ -143,7 +152,16 @@ void ras_cli_usage(FILE *f)
 	      "\n"
 	      "Sounds (built-in: click, woodblock, beep, tick; or a WAV/FLAC/OGG file):\n"
 	      "  --sound S  --accent-sound S  --sub-sound S  --count-in-sound S\n"
-	      "  --gain PART=DB[,...]      parts: master, accent, normal, sub, count-in\n"
+	      "  --gain PART=DB[,...]      parts: master, accent, normal, sub, count-in, music, bed\n"
+	      "\n"
+	      "Music (play, render): in step with the beat, through ramps and adaptation:\n"
+	      "  --music FILE              a groove (cues/grooves/*.groove), a MIDI song (.mid), or an\n"
+	      "                            audio song (.wav .flac .ogg), time-stretched to the tempo\n"
+	      "  --music-bpm BPM --music-offset S   a song's beat grid (else found at load time)\n"
+	      "  --soundfont FILE          General MIDI SoundFont for grooves and MIDI songs\n"
+	      "  --no-click                the music alone guides: no cue sounds\n"
+	      "  --duck DB                 music dips DB under accented cues\n"
+	      "  --bed SPEC                relaxation bed: drone[=HZ], binaural=CARRIER:OFFSET, pulse=HZ\n"
 	      "\n"
 	      "Output:\n"
 	      "  --duration SECONDS        stop after this long\n"
@@ -301,12 +319,16 @@ static int parse_gain(struct ras_options *o, const char *s, char *err, size_t er
 		*eq = '\0';
 		if (strcmp(tok, "master") == 0)
 			dst = &o->master_db;
+		if (strcmp(tok, "music") == 0)
+			dst = &o->music_db;
+		if (strcmp(tok, "bed") == 0)
+			dst = &o->bed_db;
 		for (int i = 0; i < RAS_PART_COUNT; i++)
 			if (strcmp(tok, part_names[i]) == 0)
 				dst = &o->gain_db[i];
 		if (!dst)
 			return usage_error(err, errlen,
-					   "--gain: unknown part '%s' (master, accent, normal, sub, count-in)", tok);
+					   "--gain: unknown part '%s' (master, accent, normal, sub, count-in, music, bed)", tok);
 		snprintf(what, sizeof(what), "--gain %s", tok);
 		if ((ret = number(what, eq + 1, -120, 24, dst, err, errlen)))
 			return ret;
@@ -327,6 +349,8 @@ static void defaults(struct ras_options *o)
 	o->pan = 0.8;
 	o->gain_db[RAS_PART_SUB] = -6;
 	o->gain_db[RAS_PART_COUNTIN] = -3.6;
+	o->music_db = -6;
+	o->music_offset = -1;
 	o->duration = -1;
 	o->rate = 48000;
 	o->block = 256;
@@ -625,6 +649,33 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		case OPT_SVG:
 			o->svg = a;
 			break;
+		case OPT_MUSIC:
+			if (!*a)
+				ret = usage_error(err, errlen, "%s: needs a file (.mid, .groove, .wav, .flac, .ogg)", opt);
+			o->music = a;
+			break;
+		case OPT_MUSIC_BPM:
+			ret = number(opt, a, 20, 400, &o->music_bpm, err, errlen);
+			break;
+		case OPT_MUSIC_OFFSET:
+			ret = number(opt, a, 0, 3600, &o->music_offset, err, errlen);
+			break;
+		case OPT_SOUNDFONT:
+			o->soundfont = a;
+			break;
+		case OPT_BED: {
+			struct ras_bed_config bc;
+
+			ret = ras_bed_parse(a, &bc, err, errlen) ? 2 : 0;
+			o->bed = a;
+			break;
+		}
+		case OPT_DUCK:
+			ret = number(opt, a, 0, 40, &o->duck_db, err, errlen);
+			break;
+		case OPT_NO_CLICK:
+			o->no_click = true;
+			break;
 		case OPT_HTML:
 			o->html = a;
 			break;
@@ -687,6 +738,15 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 				   o->pattern, strlen(o->pattern), o->beats);
 	if (o->log_dir && o->no_log)
 		return usage_error(err, errlen, "--no-log: conflicts with --log");
+	if ((o->music_bpm > 0 || o->music_offset >= 0) && !o->music)
+		return usage_error(err, errlen, "--%s: for a song given with --music",
+				   o->music_bpm > 0 ? "music-bpm" : "music-offset");
+	if (o->soundfont && !o->music)
+		return usage_error(err, errlen, "--soundfont: for a MIDI song or groove given with --music");
+	if (o->no_click && !o->music && !o->bed)
+		return usage_error(err, errlen, "--no-click: nothing would sound; add --music");
+	if (o->duck_db > 0 && !o->music)
+		return usage_error(err, errlen, "--duck: there is no music to duck (--music)");
 	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out && !o->log_dir)
 		return usage_error(err, errlen, "render: --out FILE (or --beats-out FILE, --log DIR) is required");
 	/* Only a name check: an unknown extension is a usage error, found
