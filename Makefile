@@ -113,6 +113,14 @@ $(BUILD)/jackclock: tests/tools/jackclock.c
 # The pipewire suite runs them: build them with the test runner.
 $(BUILD)/run_tests: | $(BUILD)/jackcap $(BUILD)/jackclock
 
+# console_demo: the console over a made-up session, driven in tmux by
+# tests/ui/test_console.c (found beside run_tests).
+$(BUILD)/console_demo: tests/ui/console_demo.c $(BUILD)/librasbeat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/run_tests: | $(BUILD)/console_demo
+
 # make check-evdev: real input devices in a qemu VM
 # tests/vm/run.sh boots Debian's stock kernel in qemu (TCG when KVM is not
 # usable) with a tiny initramfs holding busybox and tests/vm/vm_evdev, which

@@ -44,6 +44,8 @@ void test_report_register(void);
 void test_sessionlog_register(void);
 void test_song_register(void);
 void test_bed_register(void);
+void test_console_register(void);
+void test_osc_register(void);
 void test_midi_register(void);
 
 static char tmpdir[256];
@@ -281,6 +283,8 @@ int main(int argc, char **argv)
 	test_sessionlog_register();
 	test_song_register();
 	test_bed_register();
+	test_console_register();
+	test_osc_register();
 	test_midi_register();
 	test_jack_register();
 	test_pipewire_register();
