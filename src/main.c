@@ -22,6 +22,7 @@
 
 #include "rasbeat/beatlog.h"
 #include "rasbeat/midi.h"
+#include "rasbeat/operator.h"
 #include "rasbeat/song.h"
 #include "rasbeat/bed.h"
 #include "rasbeat/cli.h"
@@ -33,6 +34,7 @@
 #include "rasbeat/engine.h"
 #include "rasbeat/evdev.h"
 #include "rasbeat/jackout.h"
+#include "rasbeat/measures.h"
 #include "rasbeat/program.h"
 #include "rasbeat/render.h"
 #include "rasbeat/report.h"
@@ -122,6 +124,16 @@ struct loop {
 	double now;		/* session s of the last poll */
 	uint64_t xruns;		/* logged so far */
 	int64_t beats;
+	/* For the operator's status: the last beat, recent beats as heard. */
+	struct ras_beat last_beat;
+	double tempo_now;	/* bpm in force (the last beat's, or the last set) */
+	int64_t heard_ns[64];
+	int nheard;
+	bool op_paused;		/* the cues, by the operator */
+	bool quit;		/* the operator ended the session */
+	char quit_why[64];
+	bool sensor_lost;
+	double sensor_lost_at;
 	int error;		/* first failure: -errno */
 };
 
@@ -515,6 +527,11 @@ static int loop_beat(const struct ras_beat *b, void *ctx)
 	struct loop *l = ctx;
 
 	l->beats++;
+	l->last_beat = *b;
+	l->tempo_now = b->tempo;
+	if (l->nheard == 64)
+		memmove(l->heard_ns, l->heard_ns + 1, 63 * sizeof(l->heard_ns[0])), l->nheard--;
+	l->heard_ns[l->nheard++] = llround((b->time + l->latency_s) * 1e9);
 	if (l->log && ras_beatlog_write(l->log, b) && !l->error)
 		l->error = -EIO;
 	if (l->slog)
@@ -553,6 +570,12 @@ static void sensor_news(void *ctx, int64_t mono_ns, const char *line)
 
 	(void)mono_ns;
 	fprintf(stderr, "rasbeat: sensor: %s\n", line);
+	if (strstr(line, "lost") && !l->sensor_lost) {
+		l->sensor_lost = true;
+		l->sensor_lost_at = l->now;
+	} else if (strstr(line, "back")) {
+		l->sensor_lost = false;
+	}
 	if (l->slog)
 		ras_sessionlog_event(l->slog, l->now, RAS_EVENT_SENSOR, "%s", line);
 }
@@ -944,6 +967,209 @@ out:
 	return ret;
 }
 
+/* ---- the operator: keys, OSC, what the console shows ---------------------- */
+
+/* Synchronization over the last 16 steps heard against: R and mean asynchrony. */
+static void recent_sync(const struct loop *l, double *r, double *async_ms)
+{
+	struct ras_sync_summary sum;
+	size_t n = l->steps.n, k = 0;
+
+	*r = *async_ms = NAN;
+	if (l->nheard < 2)
+		return;
+	while (n > 0 && l->steps.v[n - 1].time_ns >= l->heard_ns[l->nheard - 1])
+		n--;	/* not yet followed by a beat */
+	while (k < 16 && k < n && l->steps.v[n - k - 1].time_ns > l->heard_ns[0])
+		k++;
+	if (k >= 2 && ras_sync_summarize(l->steps.v + n - k, k, l->heard_ns, (size_t)l->nheard,
+					 NULL, &sum) == 0 && sum.steps >= 2) {
+		*r = sum.r;
+		*async_ms = sum.asynchrony_mean_ms;
+	}
+}
+
+static void fill_status(const struct loop *l, const struct ras_options *o, const char *sensor,
+			struct ras_status *st)
+{
+	ras_status_init(st);
+	st->time_s = l->now;
+	st->tempo_bpm = l->tempo_now;
+	st->bpm_min = o->bpm_min;
+	st->bpm_max = o->bpm_max;
+	st->paused = l->op_paused;
+	st->xruns = l->xruns;
+	if (l->steps.n >= 2) {
+		double spm;
+
+		if (!ras_cadence_window(l->steps.v, l->steps.n, llround(l->now * 1e9), 8, 10.0, &spm))
+			st->cadence_spm = spm;
+	}
+	for (size_t i = l->steps.n; i-- > 0;) {
+		const struct ras_step *sp = &l->steps.v[i];
+		int k = sp->foot == RAS_FOOT_LEFT ? RAS_STATUS_STEP_LEFT :
+			sp->foot == RAS_FOOT_RIGHT ? RAS_STATUS_STEP_RIGHT : RAS_STATUS_STEP_ANY;
+
+		if (isnan(st->step_time_s[k]))
+			st->step_time_s[k] = sp->time_ns * 1e-9;
+		if (l->steps.n - i > 8)
+			break;
+	}
+	if (l->beats) {
+		st->beat_index = l->last_beat.index;
+		st->beat_time_s = l->last_beat.time;
+		st->beat_foot = l->last_beat.foot;
+		st->beat_audible = l->last_beat.audible;
+	}
+	recent_sync(l, &st->r, &st->async_ms);
+	if (l->tempo) {
+		struct ras_tempo_status ts;
+
+		ras_tempo_status(l->tempo, &ts);
+		snprintf(st->mode, sizeof(st->mode), "%s", ras_adapt_name(ts.mode));
+		st->target_bpm = ts.target_bpm;
+	}
+	if (l->session) {
+		struct ras_session_status ss;
+		const struct ras_phase *ph;
+
+		ras_session_status(l->session, &ss);
+		snprintf(st->mode, sizeof(st->mode), "protocol");
+		ph = ras_session_phase(l->session, ss.phase);
+		if (ph) {
+			struct ras_session_info info;
+
+			ras_session_info(l->session, &info);
+			snprintf(st->phase, sizeof(st->phase), "%s", ph->name);
+			snprintf(st->phase_type, sizeof(st->phase_type), "%s", ras_phase_type_name(ph->type));
+			st->phase_index = ss.phase;
+			st->phase_count = info.phases;
+			st->phase_elapsed_s = l->now - ss.phase_start;
+			st->phase_length_s = ph->seconds > 0 ? ph->seconds : NAN;
+		}
+		if (isfinite(ss.r)) {
+			st->r = ss.r;
+			st->async_ms = ss.asynchrony_ms;
+		}
+	} else if (l->program) {
+		snprintf(st->mode, sizeof(st->mode), "program");
+		snprintf(st->phase, sizeof(st->phase), "%s", l->program->name);
+		snprintf(st->phase_type, sizeof(st->phase_type), "program");
+	}
+	if (o->patient)
+		snprintf(st->patient, sizeof(st->patient), "%s", o->patient);
+	if (l->sensor_lost) {
+		snprintf(st->sensor, sizeof(st->sensor), "LOST since %.0f s", l->now - l->sensor_lost_at);
+		st->sensor_alert = true;
+	} else {
+		snprintf(st->sensor, sizeof(st->sensor), "%s", sensor);
+	}
+	snprintf(st->log_dir, sizeof(st->log_dir), "%s",
+		 l->slog ? ras_sessionlog_dir(l->slog) : "(no record)");
+}
+
+/* What an operator asked for: to the engine, the protocol and the record. */
+static void act(struct loop *l, const struct ras_options *o, struct ras_operator *op,
+		const struct ras_action *a, const char *sensor)
+{
+	const char *src = ras_action_source_name(a->source);
+	char what[256];
+	double bpm;
+
+	ras_action_describe(a, what, sizeof(what));
+	switch (a->kind) {
+	case RAS_ACTION_TEMPO_SET:
+	case RAS_ACTION_TEMPO_DELTA:
+	case RAS_ACTION_TEMPO_SCALE: {
+		struct ras_cmd c = { .kind = RAS_CMD_TEMPO, .frame = -1 };
+
+		if (ras_action_tempo(a, l->tempo_now, o->bpm_min, o->bpm_max, &bpm)) {
+			snprintf(what, sizeof(what), "tempo: outside %g to %g bpm (--bpm-min, --bpm-max)",
+				 o->bpm_min, o->bpm_max);
+			ras_operator_refuse(op, a, what);
+			fprintf(stderr, "rasbeat: %s\n", what);
+			return;
+		}
+		c.value = bpm;
+		if (ras_engine_send(l->engine, &c)) {
+			ras_operator_refuse(op, a, "tempo: busy, try again");
+			return;
+		}
+		if (l->tempo)
+			ras_tempo_sent(l->tempo, &c);
+		l->tempo_now = bpm;
+		fprintf(stderr, "rasbeat: %7.1f s  tempo %.1f bpm (%s)\n", l->now, bpm, src);
+		if (l->slog)
+			ras_sessionlog_event(l->slog, l->now, RAS_EVENT_TEMPO, "%.1f bpm: %s", bpm, src);
+		return;
+	}
+	case RAS_ACTION_PAUSE_TOGGLE:
+	case RAS_ACTION_PAUSE:
+	case RAS_ACTION_RESUME: {
+		bool pause = a->kind == RAS_ACTION_PAUSE ||
+			     (a->kind == RAS_ACTION_PAUSE_TOGGLE && !l->op_paused);
+		struct ras_cmd c = { .kind = pause ? RAS_CMD_PAUSE : RAS_CMD_RESUME, .frame = -1 };
+
+		if (ras_engine_send(l->engine, &c))
+			return;
+		l->op_paused = pause;
+		fprintf(stderr, "rasbeat: %7.1f s  cues %s (%s)\n", l->now, pause ? "paused" : "resumed", src);
+		if (l->slog)
+			ras_sessionlog_event(l->slog, l->now, pause ? RAS_EVENT_PAUSE : RAS_EVENT_RESUME,
+					     "%s", src);
+		return;
+	}
+	case RAS_ACTION_NEXT_PHASE:
+		if (!l->session || ras_session_next(l->session, l->now)) {
+			ras_operator_refuse(op, a, "next: no protocol phase to end");
+			fprintf(stderr, "rasbeat: next phase: %s\n", l->session ? "the session is over" :
+				"no protocol (--session)");
+			return;
+		}
+		if (l->slog)
+			ras_sessionlog_event(l->slog, l->now, RAS_EVENT_INFO, "next phase: %s", src);
+		return;
+	case RAS_ACTION_MARK: {
+		double t = isfinite(a->time_s) ? a->time_s : l->now;
+
+		fprintf(stderr, "rasbeat: %7.1f s  mark%s%s (%s)\n", t, *a->text ? ": " : "", a->text, src);
+		if (l->slog)
+			ras_sessionlog_event(l->slog, t, RAS_EVENT_MARK, "%s%s(%s)", a->text,
+					     *a->text ? " " : "", src);
+		return;
+	}
+	case RAS_ACTION_QUIT:
+		l->quit = true;
+		snprintf(l->quit_why, sizeof(l->quit_why), "ended by the operator (%s)", src);
+		return;
+	case RAS_ACTION_QUERY: {
+		struct ras_status st;
+
+		fill_status(l, o, sensor, &st);
+		ras_operator_reply(op, a, &st);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* Each poll of the play loop: actions in, the status out when due. */
+static void operate(struct loop *l, const struct ras_options *o, struct ras_operator *op,
+		    const char *sensor)
+{
+	struct ras_action a;
+
+	while (!l->quit && ras_operator_next(op, &a))
+		act(l, o, op, &a, sensor);
+	if (ras_operator_due(op)) {
+		struct ras_status st;
+
+		fill_status(l, o, sensor, &st);
+		ras_operator_show(op, &st);
+	}
+}
+
 /* Every beat the engine has reported, through the loop. */
 static void drain_beats(struct ras_engine *e, struct loop *l)
 {
@@ -962,6 +1188,12 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	struct play_clock pc = { .jack = jack };
 	struct loop loop;
 	struct session s = { 0 };
+	struct ras_operator *op = NULL;
+	struct ras_operator_config opc = { .console = !o->quiet && !o->no_console,
+					   .status_line = !o->quiet, .osc_port = o->osc_port,
+					   .osc_bind = o->osc_bind, .bpm_min = o->bpm_min,
+					   .bpm_max = o->bpm_max };
+	const char *sensor = o->walker ? "walker" : "none";
 	double rate = ras_jack_rate(jack);
 	int64_t limit = o->duration >= 0 ? llround(o->duration * rate) : -1;
 	int64_t seen = -1;
@@ -996,6 +1228,17 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	loop.log = log;
 	catch_signals();
 	log_open(&loop, o, rate, src ? ras_stepsource_name(src) : NULL);
+	if (src)
+		sensor = ras_stepsource_name(src);
+	/* Before the start: a port OSC cannot have is a clear error, not a
+	 * session without its remote. */
+	op = ras_operator_new(&opc, err, sizeof(err));
+	if (!op) {
+		ret = fail("--osc", err);
+		goto fail_setup;
+	}
+	if (ras_operator_osc_url(op) && !o->quiet)
+		fprintf(stderr, "rasbeat: OSC remote control at %s\n", ras_operator_osc_url(op));
 	if (loop.slog) {
 		ras_sessionlog_info(loop.slog, NULL, "jack_client", ras_jack_name(jack));
 		ras_sessionlog_info_num(loop.slog, NULL, "period_frames", ras_jack_buffer_size(jack));
@@ -1037,6 +1280,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		struct timespec ts = { 0, 10 * 1000 * 1000 }, now;
 		int64_t frame = ras_engine_frame(s.engine);
 
+		loop.now = frame / rate;
 		if (ras_jack_lost(jack, why, sizeof(why))) {
 			lost = true;
 			break;
@@ -1066,22 +1310,23 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		if (src) {
 			struct ras_step got[64];
 			int64_t now_ns = llround(frame / rate * 1e9);
-			int k;
-
-			loop.now = frame / rate;
-			k = ras_stepsource_poll(src, now_ns, got, 64, sensor_news, &loop);
+			int k = ras_stepsource_poll(src, now_ns, got, 64, sensor_news, &loop);
 
 			if (k > 0)
 				loop_steps(&loop, got, (size_t)k);
 		}
 		if (loop_block(frame, &loop) > 0)
 			break;	/* the session is over */
-		if (loop.slog && ras_jack_xruns(jack) != loop.xruns) {
+		if (ras_jack_xruns(jack) != loop.xruns) {
 			loop.xruns = ras_jack_xruns(jack);
-			ras_sessionlog_event(loop.slog, frame / rate, RAS_EVENT_XRUN, "%llu in all",
-					     (unsigned long long)loop.xruns);
+			if (loop.slog)
+				ras_sessionlog_event(loop.slog, frame / rate, RAS_EVENT_XRUN, "%llu in all",
+						     (unsigned long long)loop.xruns);
 		}
 		log_check(&loop);
+		operate(&loop, o, op, sensor);
+		if (loop.quit)
+			break;
 		if (loop.error && !said_error) {
 			fprintf(stderr, "rasbeat: %s; cues go on\n", loop.error == -ENOMEM ?
 				"out of memory for steps" : "beat list: write failed");
@@ -1094,6 +1339,9 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			break;
 		nanosleep(&ts, NULL);
 	}
+	/* The terminal back before the summary; what was said meanwhile follows. */
+	ras_operator_free(op);
+	op = NULL;
 	/* A hung server would block jack_deactivate for ever: leave it to exit. */
 	if (!stalled)
 		ras_jack_stop(jack);
@@ -1116,7 +1364,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 			(double)ras_engine_frame(s.engine) / rate, (long long)loop.beats);
 	else if (!o->quiet)
 		fprintf(stderr, "rasbeat: %s after %.1f s: %lld beats, %llu xruns%s%s\n",
-			stop_signal ? "stopped by signal" : "finished",
+			loop.quit ? loop.quit_why : stop_signal ? "stopped by signal" : "finished",
 			(double)ras_engine_frame(s.engine) / rate, (long long)loop.beats,
 			(unsigned long long)ras_jack_xruns(jack), o->beats_out ? ", beats in " : "",
 			o->beats_out ? o->beats_out : "");
@@ -1126,7 +1374,8 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	if (lost)
 		snprintf(err, sizeof(err), "JACK server %s: %s", stalled ? "lost" : "shut down", why);
 	if (log_close(&loop, (double)ras_engine_frame(s.engine) / rate, lost ? err :
-		      stop_signal ? "stopped by signal" : "finished", o->quiet))
+		      loop.quit ? loop.quit_why : stop_signal ? "stopped by signal" : "finished",
+		      o->quiet))
 		ret = 1;
 	loop_free(&loop);
 	if (stalled)
@@ -1136,6 +1385,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 	return lost ? 1 : ret;
 
 fail_setup:
+	ras_operator_free(op);
 	/* The client first: it may be calling the engine. */
 	ras_jack_close(jack);
 	ras_beatlog_abort(log);

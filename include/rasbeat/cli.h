@@ -66,6 +66,11 @@ struct ras_options {
 	double duck_db;			/* music dips this much under accents; 0 off */
 	bool no_click;
 
+	/* the operator (play) */
+	const char *osc_port;		/* --osc PORT: remote control; NULL off */
+	const char *osc_bind;		/* --osc-bind ADDR (127.0.0.1) */
+	bool no_console;		/* a status line even on a terminal */
+
 	double duration;		/* < 0: until the schedule ends or a signal */
 	double rate;
 	uint32_t block;

@@ -23,7 +23,7 @@ enum {
 	OPT_STEPS_OUT, OPT_LEFT_CODE, OPT_RIGHT_CODE, OPT_LOCKOUT, OPT_DEBOUNCE, OPT_GRAB,
 	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION, OPT_LOG,
 	OPT_NO_LOG, OPT_PATIENT, OPT_SVG, OPT_HTML, OPT_MUSIC, OPT_MUSIC_BPM, OPT_MUSIC_OFFSET,
-	OPT_SOUNDFONT, OPT_BED, OPT_DUCK, OPT_NO_CLICK,
+	OPT_SOUNDFONT, OPT_BED, OPT_DUCK, OPT_NO_CLICK, OPT_OSC, OPT_OSC_BIND, OPT_NO_CONSOLE,
 };
 
 /* Which commands take an option. */
@@ -65,6 +65,9 @@ static const struct {
 	{ { "bed", required_argument, NULL, OPT_BED }, P | R },
 	{ { "duck", required_argument, NULL, OPT_DUCK }, P | R },
 	{ { "no-click", no_argument, NULL, OPT_NO_CLICK }, P | R },
+	{ { "osc", required_argument, NULL, OPT_OSC }, P },
+	{ { "osc-bind", required_argument, NULL, OPT_OSC_BIND }, P },
+	{ { "no-console", no_argument, NULL, OPT_NO_CONSOLE }, P },
 	{ { "duration", required_argument, NULL, OPT_DURATION }, P | R | D | REC },
 	{ { "rate", required_argument, NULL, OPT_RATE }, R | D | C },
 	{ { "block", required_argument, NULL, OPT_BLOCK }, R },
@@ -170,6 +173,14 @@ void ras_cli_usage(FILE *f)
 	      "  --rate HZ                 (render) sample rate, default 48000\n"
 	      "  --block FRAMES            (render) process block size, default 256\n"
 	      "  --client-name NAME  --server NAME  --no-connect  --connect PORT[,PORT]  (play)\n"
+	      "\n"
+	      "The operator (play): a full-screen console when stdout is a terminal (keys on\n"
+	      "screen: Up/Down +-1 bpm, PgUp/PgDn +-5 %, space pause, n next phase, m mark,\n"
+	      "q end), else a status line every 5 s:\n"
+	      "  --no-console              the status line even on a terminal\n"
+	      "  --osc PORT                OSC remote control: /rasbeat/tempo f, pause, resume,\n"
+	      "                            next, mark s, quit, query, register\n"
+	      "  --osc-bind ADDR           listen there (default 127.0.0.1: this machine only)\n"
 	      "  --out-dir DIR             (demo, cues) where files go\n"
 	      "\n"
 	      "Sensors (play, record, analyze):\n"
@@ -676,6 +687,21 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		case OPT_NO_CLICK:
 			o->no_click = true;
 			break;
+		case OPT_OSC: {
+			int port;
+
+			ret = integer(opt, a, 1, 65535, &port, err, errlen);
+			o->osc_port = a;
+			break;
+		}
+		case OPT_OSC_BIND:
+			if (!*a)
+				ret = usage_error(err, errlen, "%s: needs an address (127.0.0.1, 0.0.0.0, ::1)", opt);
+			o->osc_bind = a;
+			break;
+		case OPT_NO_CONSOLE:
+			o->no_console = true;
+			break;
 		case OPT_HTML:
 			o->html = a;
 			break;
@@ -745,6 +771,8 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 		return usage_error(err, errlen, "--soundfont: for a MIDI song or groove given with --music");
 	if (o->no_click && !o->music && !o->bed)
 		return usage_error(err, errlen, "--no-click: nothing would sound; add --music");
+	if (o->osc_bind && !o->osc_port)
+		return usage_error(err, errlen, "--osc-bind: needs --osc PORT");
 	if (o->duck_db > 0 && !o->music)
 		return usage_error(err, errlen, "--duck: there is no music to duck (--music)");
 	if (o->command == RAS_RUN_RENDER && !o->out && !o->beats_out && !o->log_dir)
