@@ -113,6 +113,14 @@ $(BUILD)/jackclock: tests/tools/jackclock.c
 # The pipewire suite runs them: build them with the test runner.
 $(BUILD)/run_tests: | $(BUILD)/jackcap $(BUILD)/jackclock
 
+# rtpreload: preloaded into rasbeat play by the jack suite to prove its
+# audio thread never allocates, locks, sleeps or does I/O.
+$(BUILD)/librtpreload.so: tests/tools/rtpreload.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -fPIC -shared -Wall -o $@ $< -ldl -lpthread
+
+$(BUILD)/run_tests: | $(BUILD)/librtpreload.so
+
 # console_demo: the console over a made-up session, driven in tmux by
 # tests/ui/test_console.c (found beside run_tests).
 $(BUILD)/console_demo: tests/ui/console_demo.c $(BUILD)/librasbeat.a

@@ -1237,6 +1237,94 @@ static void test_osc_remote(void)
 	ras_record_clear(&rec);
 }
 
+/*
+ * The audio thread of a whole live session, everything on (a groove and a
+ * bed with ducking, follow, the simulated walker, the record), then a song
+ * with entrain: tests/tools/rtpreload.c, preloaded, counts every malloc,
+ * free, lock, sleep and file call made inside the process callback.
+ */
+static bool rt_session(char *const argv[], bool selftest, long *cycles, long *violations,
+		       char *first, size_t firstlen)
+{
+	char lib[600], out[700], line[64], self[512];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct run r;
+	FILE *f;
+	bool ok = false;
+
+	/* Built beside the test runner. */
+	self[n > 0 ? n : 0] = '\0';
+	if (strrchr(self, '/'))
+		*strrchr(self, '/') = '\0';
+	snprintf(lib, sizeof(lib), "%s/librtpreload.so", self);
+	snprintf(out, sizeof(out), "%s", test_path("rtcheck.out"));
+	unlink(out);
+	setenv("LD_PRELOAD", lib, 1);
+	setenv("RASBEAT_RTCHECK_OUT", out, 1);
+	if (selftest)
+		setenv("RASBEAT_RTCHECK_SELFTEST", "1", 1);
+	run_rasbeat(argv, ACT_NONE, 0, NULL, 0, 30, 0, &r);
+	unsetenv("LD_PRELOAD");
+	unsetenv("RASBEAT_RTCHECK_OUT");
+	unsetenv("RASBEAT_RTCHECK_SELFTEST");
+	CU_ASSERT_EQUAL(r.status, 0);
+	f = fopen(out, "r");
+	if (f) {
+		ok = fscanf(f, "cycles %ld violations %ld first %63s", cycles, violations, line) == 3;
+		fclose(f);
+		snprintf(first, firstlen, "%s", line);
+	}
+	if (!ok)
+		fprintf(stderr, "\ntest_jack: no report from %s (is it built?)\n", lib);
+	return ok;
+}
+
+static void test_rt_whole_session(void)
+{
+	char dir[600], dir2[600], song[600], first[64];
+	char *groove[] = { TEST_RASBEAT, "play", "--server", main_srv.name, "--client-name", "rbrt",
+			   "--no-connect", "--tempo", "100", "--walker", "cadence=94,coupling=0.3,seed=6",
+			   "--adapt", "follow", "--music", "cues/grooves/walk-4-4.groove", "--duck", "6",
+			   "--bed", "drone", "--duration", "6", "--log", dir, "--quiet", NULL };
+	char *songrun[] = { TEST_RASBEAT, "play", "--server", main_srv.name, "--client-name", "rbrt",
+			    "--no-connect", "--tempo", "104", "--walker", "cadence=100,coupling=0.3,seed=7",
+			    "--adapt", "entrain", "--music", song, "--music-bpm", "100", "--music-offset",
+			    "0", "--duration", "6", "--log", dir2, "--quiet", NULL };
+	char *check[] = { TEST_RASBEAT, "play", "--server", main_srv.name, "--client-name", "rbrt",
+			  "--no-connect", "--tempo", "100", "--duration", "3", "--no-log", "--quiet",
+			  NULL };
+	long cycles = 0, violations = -1;
+
+	NEED_SERVER();
+	snprintf(dir, sizeof(dir), "%s", test_path("jack-rt-log"));
+	snprintf(dir2, sizeof(dir2), "%s", test_path("jack-rt-log2"));
+	snprintf(song, sizeof(song), "%s", test_path("rt-song.wav"));
+	/* The check itself works: one allocation in the callback is seen. */
+	CU_ASSERT_FATAL(rt_session(check, true, &cycles, &violations, first, sizeof(first)));
+	CU_ASSERT_EQUAL(violations, 1);
+	CU_ASSERT_STRING_EQUAL(first, "malloc");
+	CU_ASSERT_FATAL(rt_session(groove, false, &cycles, &violations, first, sizeof(first)));
+	CU_ASSERT(cycles > 3000);	/* 6 s of 64-frame cycles: 4500 */
+	CU_ASSERT_EQUAL(violations, 0);
+	if (violations)
+		fprintf(stderr, "\ntest_jack: %ld violations in the callback, the first %s\n",
+			violations, first);
+	{
+		char *mk[] = { TEST_RASBEAT, "render", "--tempo", "100", "--music",
+			       "cues/grooves/walk-2-4.groove", "--no-click", "--duration", "20",
+			       "--out", song, "--no-log", "--quiet", NULL };
+		char tmp[2048];
+
+		CU_ASSERT_EQUAL_FATAL(test_run(mk, tmp, sizeof(tmp)), 0);
+	}
+	CU_ASSERT_FATAL(rt_session(songrun, false, &cycles, &violations, first, sizeof(first)));
+	CU_ASSERT(cycles > 3000);
+	CU_ASSERT_EQUAL(violations, 0);
+	if (violations)
+		fprintf(stderr, "\ntest_jack: %ld violations in the callback with a song, the first %s\n",
+			violations, first);
+}
+
 void test_jack_register(void)
 {
 	TEST_SUITE("jack",
@@ -1251,6 +1339,7 @@ void test_jack_register(void)
 		   { "SIGKILL: the session record holds whole rows", test_record_sigkill },
 		   { "full disk: said, exit 1, cues play on", test_record_disk_full },
 		   { "console in tmux: keys steer, the record says so", test_console_keys },
+		   { "audio thread: no malloc, lock, sleep or I/O, all on", test_rt_whole_session },
 		   { "OSC: oscsend steers, the record says so", test_osc_remote },
 		   { "private jackd stops", test_server_stop });
 }
