@@ -123,6 +123,7 @@ struct loop {
 	double latency_s;	/* beat to ear: the playback latency */
 	double now;		/* session s of the last poll */
 	uint64_t xruns;		/* logged so far */
+	uint64_t xrun_base;	/* of JACK clients before a reconnection */
 	int64_t beats;
 	/* For the operator's status: the last beat, recent beats as heard. */
 	struct ras_beat last_beat;
@@ -1170,6 +1171,64 @@ static void operate(struct loop *l, const struct ras_options *o, struct ras_oper
 	}
 }
 
+/*
+ * --reconnect: the server shut down. Wait for one of that name, then go on
+ * with the same engine where it stopped: the session's clock (engine
+ * frames) stands still meanwhile. 0 once back (*jack replaced); -1 when a
+ * signal or the operator ends the wait, or the server came back changed.
+ */
+static int reconnect(struct ras_jack **jack, struct session *s, struct loop *l,
+		     const struct ras_options *o, struct ras_operator *op, const char *sensor,
+		     struct play_clock *pc, const char *why)
+{
+	const char *const connect[2] = { o->connect[0], o->connect[1] };
+	double rate = ras_jack_rate(*jack);
+	char err[ERRLEN];
+
+	fprintf(stderr, "rasbeat: JACK server shut down: %s; waiting for it (--reconnect)\n", why);
+	if (l->slog)
+		ras_sessionlog_event(l->slog, l->now, RAS_EVENT_ERROR,
+				     "JACK server shut down: %s; waiting for it", why);
+	if (pc->cs)
+		ras_clocksync_jack_stop(pc->cs);
+	l->xrun_base += ras_jack_xruns(*jack);
+	ras_jack_stop(*jack);
+	ras_jack_close(*jack);
+	*jack = NULL;
+	while (!stop_signal && !l->quit) {
+		struct timespec nap = { 0, 250 * 1000 * 1000 };
+		struct ras_jack *j = ras_jack_open(o->client_name, o->server, err, sizeof(err));
+
+		operate(l, o, op, sensor);
+		if (!j) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if (ras_jack_rate(j) != rate) {
+			fprintf(stderr, "rasbeat: the JACK server came back at %.0f Hz, not %.0f Hz: "
+				"the session cannot go on\n", ras_jack_rate(j), rate);
+			ras_jack_close(j);
+			return -1;
+		}
+		if (ras_jack_start(j, s->engine, connect, o->no_connect, err, sizeof(err))) {
+			fprintf(stderr, "rasbeat: JACK: %s\n", err);
+			ras_jack_close(j);
+			return -1;
+		}
+		*jack = j;
+		pc->jack = j;
+		if (pc->cs && ras_clocksync_jack_start(pc->cs, ras_jack_client(j), true, 1000))
+			fprintf(stderr, "rasbeat: cannot measure the JACK clock again: steps will not be placed\n");
+		fprintf(stderr, "rasbeat: %7.1f s  JACK server back: playing as %s\n", l->now,
+			ras_jack_name(j));
+		if (l->slog)
+			ras_sessionlog_event(l->slog, l->now, RAS_EVENT_INFO, "JACK server back: %s",
+					     ras_jack_name(j));
+		return 0;
+	}
+	return -1;
+}
+
 /* Every beat the engine has reported, through the loop. */
 static void drain_beats(struct ras_engine *e, struct loop *l)
 {
@@ -1282,6 +1341,11 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 
 		loop.now = frame / rate;
 		if (ras_jack_lost(jack, why, sizeof(why))) {
+			if (o->reconnect && !reconnect(&jack, &s, &loop, o, op, sensor, &pc, why)) {
+				seen = -1;
+				clock_gettime(CLOCK_MONOTONIC, &quiet_since);
+				continue;
+			}
 			lost = true;
 			break;
 		}
@@ -1317,8 +1381,8 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		}
 		if (loop_block(frame, &loop) > 0)
 			break;	/* the session is over */
-		if (ras_jack_xruns(jack) != loop.xruns) {
-			loop.xruns = ras_jack_xruns(jack);
+		if (loop.xrun_base + ras_jack_xruns(jack) != loop.xruns) {
+			loop.xruns = loop.xrun_base + ras_jack_xruns(jack);
 			if (loop.slog)
 				ras_sessionlog_event(loop.slog, frame / rate, RAS_EVENT_XRUN, "%llu in all",
 						     (unsigned long long)loop.xruns);
@@ -1366,7 +1430,7 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 		fprintf(stderr, "rasbeat: %s after %.1f s: %lld beats, %llu xruns%s%s\n",
 			loop.quit ? loop.quit_why : stop_signal ? "stopped by signal" : "finished",
 			(double)ras_engine_frame(s.engine) / rate, (long long)loop.beats,
-			(unsigned long long)ras_jack_xruns(jack), o->beats_out ? ", beats in " : "",
+			(unsigned long long)loop.xruns, o->beats_out ? ", beats in " : "",
 			o->beats_out ? o->beats_out : "");
 	if (ras_engine_dropped(s.engine))
 		fprintf(stderr, "rasbeat: %llu beats not logged (reader too slow)\n",

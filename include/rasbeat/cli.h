@@ -70,6 +70,7 @@ struct ras_options {
 	const char *osc_port;		/* --osc PORT: remote control; NULL off */
 	const char *osc_bind;		/* --osc-bind ADDR (127.0.0.1) */
 	bool no_console;		/* a status line even on a terminal */
+	bool reconnect;			/* wait for a lost JACK server to return */
 
 	double duration;		/* < 0: until the schedule ends or a signal */
 	double rate;

@@ -41,7 +41,7 @@ const char *ras_jack_name(const struct ras_jack *j);
  */
 int ras_jack_start(struct ras_jack *j, struct ras_engine *e, const char *const connect[2],
 		   bool no_connect, char *err, size_t errlen);
-/* Deactivate; the engine is no longer called afterwards. */
+/* Deactivate; the engine is no longer called afterwards. NULL is fine. */
 void ras_jack_stop(struct ras_jack *j);
 
 /* The server went away (reason copied into `why` when non-NULL). */

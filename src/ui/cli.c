@@ -24,6 +24,7 @@ enum {
 	OPT_WALKER, OPT_ADAPT, OPT_BPM_MIN, OPT_BPM_MAX, OPT_MAX_CHANGE, OPT_SESSION, OPT_LOG,
 	OPT_NO_LOG, OPT_PATIENT, OPT_SVG, OPT_HTML, OPT_MUSIC, OPT_MUSIC_BPM, OPT_MUSIC_OFFSET,
 	OPT_SOUNDFONT, OPT_BED, OPT_DUCK, OPT_NO_CLICK, OPT_OSC, OPT_OSC_BIND, OPT_NO_CONSOLE,
+	OPT_RECONNECT,
 };
 
 /* Which commands take an option. */
@@ -68,6 +69,7 @@ static const struct {
 	{ { "osc", required_argument, NULL, OPT_OSC }, P },
 	{ { "osc-bind", required_argument, NULL, OPT_OSC_BIND }, P },
 	{ { "no-console", no_argument, NULL, OPT_NO_CONSOLE }, P },
+	{ { "reconnect", no_argument, NULL, OPT_RECONNECT }, P },
 	{ { "duration", required_argument, NULL, OPT_DURATION }, P | R | D | REC },
 	{ { "rate", required_argument, NULL, OPT_RATE }, R | D | C },
 	{ { "block", required_argument, NULL, OPT_BLOCK }, R },
@@ -173,6 +175,7 @@ void ras_cli_usage(FILE *f)
 	      "  --rate HZ                 (render) sample rate, default 48000\n"
 	      "  --block FRAMES            (render) process block size, default 256\n"
 	      "  --client-name NAME  --server NAME  --no-connect  --connect PORT[,PORT]  (play)\n"
+	      "  --reconnect               (play) when the JACK server goes, wait for it and go on\n"
 	      "\n"
 	      "The operator (play): a full-screen console when stdout is a terminal (keys on\n"
 	      "screen: Up/Down +-1 bpm, PgUp/PgDn +-5 %, space pause, n next phase, m mark,\n"
@@ -701,6 +704,9 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 			break;
 		case OPT_NO_CONSOLE:
 			o->no_console = true;
+			break;
+		case OPT_RECONNECT:
+			o->reconnect = true;
 			break;
 		case OPT_HTML:
 			o->html = a;

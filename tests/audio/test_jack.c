@@ -938,10 +938,13 @@ static void test_sigterm(void)
 static void server_dies(int sig, const char *tag)
 {
 	struct server srv;
-	char csv[600], *argv[] = { TEST_RASBEAT, "play", "--server", NULL, "--tempo", "96",
+	char csv[600], dir[600], path[700], *argv[] = { TEST_RASBEAT, "play", "--server", NULL, "--tempo", "96",
 				   "--duration", "60", "--client-name", "rbplay", "--connect",
 				   "system:playback_1,system:playback_2", "--beats-out", csv,
-				   NULL };
+				   "--log", dir, NULL };
+	char text[4096];
+	FILE *f;
+	size_t len;
 	struct csv_row rows[64];
 	struct run r;
 	long n;
@@ -949,6 +952,7 @@ static void server_dies(int sig, const char *tag)
 	NEED_SERVER();
 	snprintf(csv, sizeof(csv), "%s", test_path(tag));
 	strncat(csv, ".csv", sizeof(csv) - strlen(csv) - 1);
+	snprintf(dir, sizeof(dir), "%s-log", csv);
 	CU_ASSERT_FATAL(start_server(&srv, tag));
 	argv[3] = srv.name;
 	/* Kill it 1.5 s in: beats at 0, 0.625 and 1.25 s have sounded. */
@@ -967,6 +971,23 @@ static void server_dies(int sig, const char *tag)
 		CU_ASSERT_EQUAL(rows[i].frame, frame_of(const_time(i)));
 	}
 	CU_ASSERT_TRUE(no_part_files(csv));
+	/* The record is complete: whole rows, the end and why, every beat. */
+	snprintf(path, sizeof(path), "%s/beats.csv", dir);
+	CU_ASSERT_EQUAL(test_csv_rows(path, 8), n + 1);
+	snprintf(path, sizeof(path), "%s/events.csv", dir);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, ",end,JACK server shut down: "));
+	snprintf(path, sizeof(path), "%s/session.json", dir);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"complete\": true"));
 }
 
 static void test_server_killed(void)
@@ -1325,6 +1346,76 @@ static void test_rt_whole_session(void)
 			violations, first);
 }
 
+/*
+ * --reconnect: the server is killed 2 s in and a server of the same name
+ * comes back 1.5 s later; rasbeat waits, goes on with the same engine and
+ * finishes its 6 s of session time: every beat once, on its exact frame,
+ * and the loss and the return in events.csv.
+ */
+static void test_reconnect(void)
+{
+	struct server srv;
+	char dir[600], csv[700], events[700], out[4096];
+	char *argv[] = { TEST_RASBEAT, "play", "--server", NULL, "--tempo", "96", "--duration", "6",
+			 "--client-name", "rbre", "--no-connect", "--reconnect", "--log", dir,
+			 "--beats-out", csv, NULL };
+	struct csv_row rows[64];
+	struct run r;
+	pid_t pid;
+	int pfd[2], status;
+	long n;
+
+	NEED_SERVER();
+	snprintf(dir, sizeof(dir), "%s", test_path("jack-re-log"));
+	snprintf(csv, sizeof(csv), "%s", test_path("jack-re.csv"));
+	snprintf(events, sizeof(events), "%s/events.csv", dir);
+	CU_ASSERT_FATAL(start_server(&srv, "re"));
+	argv[3] = srv.name;
+	(void)r;
+	CU_ASSERT_FATAL(pipe(pfd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	CU_ASSERT_FATAL(pid > 0);
+	test_nap(2);
+	stop_server(&srv, SIGKILL);
+	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
+	test_nap(1.5);
+	CU_ASSERT_FATAL(start_server(&srv, "re"));
+	{
+		size_t len = 0;
+		ssize_t k;
+		char text[8192];
+
+		while (len + 1 < sizeof(text) && (k = read(pfd[0], text + len, sizeof(text) - 1 - len)) > 0)
+			len += (size_t)k;
+		text[len] = '\0';
+		close(pfd[0]);
+		CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, "JACK server back"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, "finished after 6.0 s"));
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fprintf(stderr, "\ntest_jack: rasbeat --reconnect said:\n%s\n", text);
+	}
+	stop_server(&srv, SIGTERM);
+	CU_ASSERT(wait_for(events, "info,JACK server back", 1, out, sizeof(out)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "end,finished"));
+	/* 96 bpm for 6 s of session time: beats 0 to 9, none lost or doubled. */
+	n = read_csv(csv, rows, 64);
+	CU_ASSERT(n >= 10 && n <= 11);
+	for (long i = 0; i < n && i < 64; i++) {
+		CU_ASSERT_EQUAL(rows[i].index, i);
+		CU_ASSERT_EQUAL(rows[i].frame, frame_of(const_time(i)));
+	}
+}
+
 void test_jack_register(void)
 {
 	TEST_SUITE("jack",
@@ -1336,6 +1427,7 @@ void test_jack_register(void)
 		   { "SIGTERM stops cleanly, beats.csv complete", test_sigterm },
 		   { "jackd killed: exit 1, beats.csv written", test_server_killed },
 		   { "jackd stopped: exit 1, beats.csv written", test_server_stopped },
+		   { "--reconnect: the server dies and returns, the session goes on", test_reconnect },
 		   { "SIGKILL: the session record holds whole rows", test_record_sigkill },
 		   { "full disk: said, exit 1, cues play on", test_record_disk_full },
 		   { "console in tmux: keys steer, the record says so", test_console_keys },
