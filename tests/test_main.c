@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rasbeat/record.h"
 #include "rasbeat/tempomap.h"
@@ -885,6 +886,40 @@ static void test_music(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--bed: 'rain'"));
 }
 
+/* A cue file that changes or disappears between two sessions: the next one
+ * plays the new sound, or stops before it starts, naming the file and
+ * leaving nothing behind (no audio, no record). */
+static void test_cue_file_between_sessions(void)
+{
+	char dir[PATHLEN], cue[PATHLEN], out1[PATHLEN], out2[PATHLEN], rec[PATHLEN], cmd[3 * PATHLEN];
+	double p1, p2;
+
+	fresh_dir(dir, "cuechange");
+	path_in(cue, dir, "cue.wav");
+	path_in(out1, dir, "one.wav");
+	path_in(out2, dir, "two.wav");
+	path_in(rec, dir, "record");
+	snprintf(cmd, sizeof(cmd), "cp cues/woodblock.wav '%s'", cue);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "3", "--sound", cue, "--gain",
+			    "accent=0", "--out", out1, "--no-log", "--quiet"), 0);
+	snprintf(cmd, sizeof(cmd), "cp cues/beep.wav '%s'", cue);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "3", "--sound", cue, "--gain",
+			    "accent=0", "--out", out2, "--no-log", "--quiet"), 0);
+	p1 = file_peak(out1, 0, 3);
+	p2 = file_peak(out2, 0, 3);
+	CU_ASSERT(p1 > 0.05 && p2 > 0.05);
+	CU_ASSERT(fabs(p1 - p2) > 1e-3);	/* the new sound, not a cached one */
+	unlink(cue);
+	unlink(out2);
+	CU_ASSERT_EQUAL(RUN("render", "--tempo", "100", "--duration", "3", "--sound", cue, "--out",
+			    out2, "--log", rec), 1);
+	assert_message(cue);
+	CU_ASSERT(!exists(out2));
+	CU_ASSERT(!exists(rec));
+}
+
 void test_main_register(void)
 {
 	TEST_SUITE("main",
@@ -894,6 +929,7 @@ void test_main_register(void)
 		   { "session record: default dated folders, patient ids", test_record_default },
 		   { "report: a session, a patient's progress, bad records", test_report_cli },
 		   { "music: a groove, a song beat-tracked, bad input", test_music },
+		   { "a cue file changed or gone between sessions", test_cue_file_between_sessions },
 		   { "--session protocol through the binary", test_session },
 		   { "--adapt follow converges and holds", test_adapt_follow },
 		   { "--adapt entrain locks on a coupled walker", test_adapt_entrain },
