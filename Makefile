@@ -4,6 +4,9 @@
 #   make run        build and start a demo session (renders a WAV without JACK)
 #   make check      CUnit suites (JACK, PipeWire included) and the evdev VM test
 #   make check-evdev  only the VM test: real /dev/input devices via uinput
+#   make check-asan   every suite under AddressSanitizer and UBSan
+#   make check-valgrind  the unit suites under valgrind memcheck
+#   make fuzz       libFuzzer on every parser, FUZZ_SECONDS (60) each (fuzz/)
 #   make eval       detector accuracy on ../shared/data (BENCHMARKS.md)
 #   make bench      benchmark against klick; see BENCHMARKS.md
 #   make install    to $(PREFIX) (default /usr/local)
@@ -18,6 +21,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wno-missing-field-initializers -Iinclude -DRASBEAT_VERSION='"$(VERSION)"'
+# Extra compile-and-link flags (make check-asan sets the sanitizers here).
+SANITIZE ?=
+CFLAGS += $(SANITIZE)
 
 # Install the Debian packages first when pkg-config cannot find a library.
 DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && echo yes)
@@ -40,7 +46,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c tests/*/test_*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/run_tests.o $(BUILD)/tests/rtcheck.o
 
-.PHONY: all run check unit bench clean install install-deps
+.PHONY: all run check check-asan check-valgrind unit bench clean install install-deps
 all: rasbeat cues/.stamp
 
 $(BUILD)/%.o: %.c $(wildcard include/rasbeat/*.h) $(wildcard tests/*.h)
@@ -54,6 +60,11 @@ $(BUILD)/librasbeat.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 rasbeat: $(BUILD)/src/main.o $(BUILD)/librasbeat.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# The same binary inside the build directory (make check-asan tests this
+# one: the suites run $RASBEAT_BIN, ./rasbeat by default).
+$(BUILD)/rasbeat: $(BUILD)/src/main.o $(BUILD)/librasbeat.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 cues/.stamp: rasbeat
@@ -74,6 +85,73 @@ check: install-deps $(BUILD)/jackcap $(BUILD)/jackclock
 	$(MAKE) check-evdev
 	$(BUILD)/run_tests
 
+# make check-asan: the whole suite (JACK and PipeWire included) with the
+# library, the test runner, its helpers and the rasbeat binary the suites
+# run (RASBEAT_BIN) all built with AddressSanitizer, LeakSanitizer and
+# UBSan into build-asan. Any report fails: UBSan halts (exit 1, its report
+# on stderr), ASan aborts, and ASan's and LSan's reports of every process
+# (children whose output a test swallows too) go to build-asan/san-logs,
+# printed at the end. Third-party leaks are
+# suppressed in tests/lsan.supp, one commented entry per library.
+# ./rasbeat (the normal build) only renders the cue files the suites read.
+# verify_asan_link_order=0: the jack suite preloads librtpreload.so into
+# rasbeat, ahead of the ASan runtime. About 4 min here (2 cores, build included).
+ASAN_BUILD := build-asan
+ASAN_SAN := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	    -fno-omit-frame-pointer
+ASAN_LOGS := $(CURDIR)/$(ASAN_BUILD)/san-logs
+ASAN_ENV := RASBEAT_BIN=$(ASAN_BUILD)/rasbeat \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:verify_asan_link_order=0:log_path=$(ASAN_LOGS)/asan \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check-asan: install-deps
+	$(MAKE) all
+	$(MAKE) BUILD=$(ASAN_BUILD) SANITIZE="$(ASAN_SAN)" $(ASAN_BUILD)/run_tests \
+		$(ASAN_BUILD)/rasbeat
+	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
+	@$(ASAN_ENV) $(ASAN_BUILD)/run_tests; rc=$$?; \
+	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
+		cat $(ASAN_LOGS)/*; \
+		echo "check-asan: FAILED: sanitizer reports above ($(ASAN_LOGS))" >&2; rc=1; \
+	fi; exit $$rc
+
+# make check-valgrind: the unit suites in the normal build under valgrind
+# memcheck: no error, no definite or indirect leak (tests/valgrind.supp
+# holds the third-party noise, commented). Each suite runs in its own
+# valgrind. Left out:
+#   jack, pipewire  servers, real-time deadlines and other processes: what
+#                   they test of rasbeat runs in ./rasbeat, a child that
+#                   valgrind does not follow (check-asan covers them)
+#   song            time-stretches whole songs through Rubber Band: over
+#                   15 min under valgrind, and its CPU-per-block test is a
+#                   speed bound (check-asan covers it)
+#   the VM test     (check-evdev) runs in qemu
+# Suites that spawn ./rasbeat (main, cli's, report's chromium, console's
+# tmux) check the runner's side only: the children run natively.
+# somalloc=nouserintercepts: valgrind leaves the runner's own malloc & co.
+# (tests/rtcheck.c counts real-time violations with them) in place and
+# intercepts glibc's __libc_malloc they call; otherwise the real-time
+# checks would count nothing. About 8 min here.
+VALGRIND := valgrind --error-exitcode=1 --leak-check=full --num-callers=40 \
+	--soname-synonyms=somalloc=nouserintercepts \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	--track-origins=yes --child-silent-after-fork=yes \
+	--suppressions=tests/valgrind.supp
+VALGRIND_SUITES := schedule engine limiter sound spsc tempomap tempo session program \
+	cuefile render beatlog cli main detect evdev clocksync evemu gait measures steplog \
+	stepsource walker record report sessionlog bed console osc midi-smf \
+	midi-groove midi-synth
+
+check-valgrind: install-deps
+	$(MAKE) $(BUILD)/run_tests all
+	@failed=""; for s in $(VALGRIND_SUITES); do \
+		echo "== check-valgrind: $$s"; \
+		$(VALGRIND) $(BUILD)/run_tests $$s || failed="$$failed $$s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "check-valgrind: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "check-valgrind: all $(words $(VALGRIND_SUITES)) suites clean"
+
 $(BUILD)/bench: bench/bench.c $(BUILD)/librasbeat.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LIBS) -lquadmath
@@ -93,7 +171,7 @@ install: all
 	install -m 644 cues/*.wav cues/*.flac cues/*.ogg $(DESTDIR)$(PREFIX)/share/rasbeat/cues
 
 clean:
-	rm -rf build rasbeat cues/*.wav cues/*.flac cues/*.ogg cues/.stamp
+	rm -rf build build-asan rasbeat cues/*.wav cues/*.flac cues/*.ogg cues/.stamp
 
 # PipeWire/JACK capture tool (tests)
 # jackcap records a JACK client's inputs to a file; jackclock tells which
@@ -114,10 +192,11 @@ $(BUILD)/jackclock: tests/tools/jackclock.c
 $(BUILD)/run_tests: | $(BUILD)/jackcap $(BUILD)/jackclock
 
 # rtpreload: preloaded into rasbeat play by the jack suite to prove its
-# audio thread never allocates, locks, sleeps or does I/O.
+# audio thread never allocates, locks, sleeps or does I/O. Sanitized along
+# with rasbeat (make check-asan): it then counts with ASan's hooks.
 $(BUILD)/librtpreload.so: tests/tools/rtpreload.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -fPIC -shared -Wall -o $@ $< -ldl -lpthread
+	$(CC) -O2 -g -fPIC -shared -Wall $(SANITIZE) -o $@ $< -ldl -lpthread
 
 $(BUILD)/run_tests: | $(BUILD)/librtpreload.so
 
@@ -179,3 +258,44 @@ eval: $(BUILD)/eval/convert $(BUILD)/eval/evaluate
 		$(BUILD)/eval/convert $(EVAL_DATA) $(EVAL_OUT) && \
 		$(BUILD)/eval/evaluate $(EVAL_OUT); \
 	fi
+
+# make fuzz: libFuzzer targets for every parser (fuzz/README.md)
+# The library is compiled again with clang into $(FUZZ_BUILD) with ASan,
+# UBSan and libFuzzer's coverage; each fuzz/fuzz_NAME.c links against it.
+# `make fuzz` runs every target for FUZZ_SECONDS (default 60) each, one
+# after the other, from a corpus of the project's own files (presets,
+# grooves, evemu recordings, fuzz/corpus/NAME, and what fuzz/mkseeds
+# writes). Any crash, leak, UB, timeout (10 s on one input: a hang) or
+# use of over 2 GB fails it, naming the target and the reproducer (the
+# other targets still run). FUZZ=NAME runs that one only (FUZZ="osc smf"
+# those). `make fuzz-build` only builds.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+$(FUZZ_OBJ): $(FUZZ_BUILD)/%.o: %.c $(wildcard include/rasbeat/*.h) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/librasbeat-fuzz.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/librasbeat-fuzz.a
+	$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
+		$(FUZZ_BUILD)/librasbeat-fuzz.a $(LIBS)
+
+# Writes the binary seeds (OSC datagrams, MIDI and audio files, command
+# lines); plain clang, no sanitizer.
+$(FUZZ_BUILD)/mkseeds: fuzz/mkseeds.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBS)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/mkseeds
+
+fuzz: install-deps
+	$(MAKE) fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ)

@@ -383,7 +383,7 @@ static int session_new(struct session *s, const struct ras_options *o, double ra
 	}
 	if (!sched)
 		goto fail;
-	s->endless = isinf(ras_schedule_end_time(sched));
+	s->endless = ras_schedule_open(sched);
 	/* The controller keeps its own copy of the schedule: made before the
 	 * engine takes this one. */
 	if (l && l->adapt) {

@@ -9,6 +9,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "rasbeat/cuefile.h"
 #include "rasbeat/sound.h"
@@ -140,12 +148,24 @@ int test_run(char *const argv[], char *out, size_t outlen)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+bool test_under_valgrind(void)
+{
+	return RUNNING_ON_VALGRIND != 0;
+}
+
+const char *test_rasbeat_path(void)
+{
+	const char *p = getenv("RASBEAT_BIN");
+
+	return p && *p ? p : "./rasbeat";
+}
+
 int test_rasbeat(const char *const *args, char *out, size_t outlen)
 {
 	char *argv[64];
 	int argc = 0;
 
-	argv[argc++] = (char *)TEST_RASBEAT;
+	argv[argc++] = (char *)test_rasbeat_path();
 	while (*args && argc < 63)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;

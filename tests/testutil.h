@@ -30,8 +30,11 @@ const char *test_tmpdir(void);
 /* test_tmpdir()/name in a static rotating buffer. */
 const char *test_path(const char *name);
 
-/* Path of the built ./rasbeat (from the top of the tree). */
-#define TEST_RASBEAT "./rasbeat"
+/* Path of the rasbeat binary under test: $RASBEAT_BIN when set (make
+ * check-asan tests build-asan/rasbeat), else the built ./rasbeat (from the
+ * top of the tree). TEST_RASBEAT is the same, for argv[] initialisers. */
+const char *test_rasbeat_path(void);
+#define TEST_RASBEAT ((char *)test_rasbeat_path())
 
 /*
  * Run argv (NULL-terminated) with stdout and stderr captured into `out`
@@ -49,6 +52,11 @@ void test_nap(double s);
  * -1 when one is torn or malformed, or the file cannot be read.
  */
 long test_csv_rows(const char *path, int fields);
+
+/* True when the runner runs under valgrind (make check-valgrind): tests
+ * shorten their loops and drop bounds on speed and timing there, as the
+ * code runs 20 to 50 times slower, one thread at a time. */
+bool test_under_valgrind(void);
 
 /* test_run on ./rasbeat with args (NULL-terminated). */
 int test_rasbeat(const char *const *args, char *out, size_t outlen);

@@ -114,4 +114,39 @@ int ras_osc_error(struct ras_osc *osc, const char *url, const char *text);
 /* Clients registered now. */
 int ras_osc_clients(struct ras_osc *osc);
 
+/*
+ * Parsing, apart from the socket: what the receiving thread does with each
+ * datagram before acting on it (and the fuzz target's entry). Pure
+ * functions of the bytes; any thread.
+ *
+ * ras_osc_parse reads one message (not a bundle) into *out (source
+ * RAS_SOURCE_OSC, time_s NAN, from "": the sender is the caller's to fill
+ * in) and returns what it asks for:
+ *   RAS_OSC_IGNORE      a button's release (0 or F): nothing to do;
+ *   RAS_OSC_ACTION      the action in *out; a tempo is finite but not yet
+ *                       checked against the limits (the caller's);
+ *   RAS_OSC_REGISTER,   out->text is the URL given ("": the sender's);
+ *   RAS_OSC_UNREGISTER  checked when sending, not here;
+ * or -EINVAL with why set to the text of the /rasbeat/error reply ("PATH:
+ * expects ..., got 'TYPES'", "malformed OSC message (N bytes)", ...).
+ */
+enum {
+	RAS_OSC_IGNORE,
+	RAS_OSC_ACTION,
+	RAS_OSC_REGISTER,
+	RAS_OSC_UNREGISTER,
+};
+int ras_osc_parse(const void *buf, size_t len, struct ras_action *out, char *why, size_t whylen);
+
+/*
+ * A datagram as received: one message, or a bundle whose messages (bundles
+ * nested up to 4 deep) are parsed in order. fn gets each result as
+ * ras_osc_parse gives it (a NULL action when ret < 0; a malformed bundle
+ * is one -EINVAL, "malformed OSC bundle", and ends the walk).
+ */
+void ras_osc_parse_packet(const void *buf, size_t len,
+			  void (*fn)(void *user, int ret, const struct ras_action *a,
+				     const char *why),
+			  void *user);
+
 #endif

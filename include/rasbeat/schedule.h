@@ -68,6 +68,10 @@ struct ras_section {
 	enum ras_section_kind kind;
 	long double t0, ph0;		/* start */
 	long double t_end, ph_end;	/* end; INFINITY when open */
+	/* The section never ends (t_end, ph_end are INFINITY). Test this,
+	 * not isinf(t_end): where long double is emulated with doubles
+	 * (valgrind's x87), INFINITY reads back as LDBL_MAX. */
+	bool open;
 	long double bpm0;		/* tempo at start, beats per minute */
 	long double slope;		/* see enum ras_section_kind */
 	long double bar_origin;		/* phase of a downbeat of this meter */
@@ -111,9 +115,12 @@ void ras_schedule_shift(struct ras_schedule *s, long double seconds, long double
 
 int ras_schedule_count(const struct ras_schedule *s);
 const struct ras_section *ras_schedule_section(const struct ras_schedule *s, int i);
-/* Phase where the schedule ends; INFINITY when the last section is open. */
+/* Phase where the schedule ends; INFINITY when the last section is open
+ * (ask ras_schedule_open rather than isinf: see struct ras_section). */
 long double ras_schedule_end_phase(const struct ras_schedule *s);
 long double ras_schedule_end_time(const struct ras_schedule *s);
+/* True when the last section is open: the schedule never ends. */
+bool ras_schedule_open(const struct ras_schedule *s);
 
 /* Index of the section holding phase `ph` (time `t`), starting the search
  * at `hint` (pass 0 if unsure); -1 beyond the end. RT-safe. */

@@ -16,6 +16,11 @@
  * the audible attack late. */
 #define ONSET_REL 0.01f
 
+/* Read in blocks, mixed to mono as they come: a header claiming many
+ * channels costs no more memory than a mono file. libsndfile's own limit. */
+#define BLOCK 1024
+#define CHANNELS_MAX 1024
+
 int ras_cuefile_load(const char *path, double rate, struct ras_sound **out,
 		     char *err, size_t errlen)
 {
@@ -41,9 +46,19 @@ int ras_cuefile_load(const char *path, double rate, struct ras_sound **out,
 		return -EINVAL;
 	}
 	n = info.frames;
-	if (n <= 0 || info.channels < 1 || info.samplerate < 1000) {
+	if (n <= 0 || info.channels < 1 || info.channels > CHANNELS_MAX ||
+	    info.samplerate < 1000) {
 		snprintf(err, errlen, "%s: empty or invalid audio (%lld frames, %d channels, %d Hz)",
 			 path, (long long)n, info.channels, info.samplerate);
+		ret = -EINVAL;
+		goto out;
+	}
+	/* A header may claim any rate: past 384 kHz (the engine's most) none
+	 * is real, a cue would resample to (next to) nothing, and 10 s of it
+	 * would take seconds to resample. */
+	if (info.samplerate > 384000) {
+		snprintf(err, errlen, "%s: a sample rate of %d Hz; a cue may have at most 384000",
+			 path, info.samplerate);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -53,25 +68,31 @@ int ras_cuefile_load(const char *path, double rate, struct ras_sound **out,
 		ret = -EINVAL;
 		goto out;
 	}
-	frames = malloc((size_t)n * info.channels * sizeof(float));
+	frames = malloc((size_t)BLOCK * info.channels * sizeof(float));
 	mono = malloc((size_t)n * sizeof(float));
 	if (!frames || !mono) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		ret = -ENOMEM;
 		goto out;
 	}
-	got = sf_readf_float(sf, frames, n);
+	for (got = 0; got < n;) {
+		sf_count_t r = sf_readf_float(sf, frames, n - got < BLOCK ? n - got : BLOCK);
+
+		if (r <= 0)
+			break;
+		for (sf_count_t i = 0; i < r; i++) {
+			float sum = 0;
+
+			for (int c = 0; c < info.channels; c++)
+				sum += frames[i * info.channels + c];
+			mono[got + i] = isfinite(sum) ? sum / info.channels : 0;
+		}
+		got += r;
+	}
 	if (got <= 0) {
 		snprintf(err, errlen, "%s: cannot read audio data (%s)", path, sf_strerror(sf));
 		ret = -EIO;
 		goto out;
-	}
-	for (sf_count_t i = 0; i < got; i++) {
-		float sum = 0;
-
-		for (int c = 0; c < info.channels; c++)
-			sum += frames[i * info.channels + c];
-		mono[i] = isfinite(sum) ? sum / info.channels : 0;
 	}
 	float peak = 0;
 
@@ -107,6 +128,11 @@ int ras_cuefile_load(const char *path, double rate, struct ras_sound **out,
 		if (e) {
 			snprintf(err, errlen, "%s: resampling failed: %s", path, src_strerror(e));
 			ret = -EIO;
+			goto out;
+		}
+		if (d.output_frames_gen < 1) {
+			snprintf(err, errlen, "%s: too short: no sound left at %.0f Hz", path, rate);
+			ret = -EINVAL;
 			goto out;
 		}
 		*out = ras_sound_from(res, (uint32_t)d.output_frames_gen, rate);

@@ -333,6 +333,12 @@ static int judge(struct parser *ps, struct ras_program *p)
 	for (int i = 0; i < ps->n; i++)
 		if (ps->item[i].key == K_PROGRAM && !at[K_PROGRAM])
 			at[K_PROGRAM] = &ps->item[i];
+	/* None left when program= itself went on over an indented line (its
+	 * item then holds that error, key -4). */
+	for (int i = 0; i < ps->n && !at[K_PROGRAM]; i++)
+		if (!strcmp(ps->item[i].name, "program"))
+			return fail(ps, ps->item[i].line, "program",
+				    "indented line: only description= goes on over indented lines; start keys at the beginning of a line");
 	for (int t = 0; t <= RAS_PROGRAM_RELAXATION; t++)
 		if (!strcmp(at[K_PROGRAM]->value, type_names[t]))
 			p->type = (enum ras_program_type)t;
@@ -407,7 +413,8 @@ static int judge(struct parser *ps, struct ras_program *p)
 		case K_CYCLES:
 		case K_REPS:
 			ret = number(ps, it, 1, RAS_PROGRAM_CYCLES_MAX, true, "", &x);
-			p->cycles = (int)x;
+			if (!ret)	/* x is out of int's range when refused */
+				p->cycles = (int)x;
 			break;
 		case K_START_RATE:
 			ret = number(ps, it, 1, 30, false, " breaths/min", &p->start_rate);

@@ -300,7 +300,7 @@ static int add_entry(struct ctx *c, struct ras_schedule *s, const struct entry *
 	const double beats = e->bars > 0 ? (double)e->bars * e->meter.beats : -1;
 	const double seconds = e->bars == 0 ? e->seconds : -1;
 	struct ras_meter m = e->meter;
-	int err;
+	int err = 0;
 
 	memcpy(m.label, e->label, sizeof(m.label));
 	if (e->tempi) {
@@ -462,10 +462,13 @@ struct ras_schedule *ras_tempomap_steps(const struct ras_meter *m, double base,
 	if (!(seconds > 0) || !isfinite(step) || step == 0 || !isfinite(max) ||
 	    (step > 0 ? max < base : max > base))
 		return NULL;
-	/* Steps until the limit, the last one clipped to it. */
-	n = (int)ceil((max - base) / step - 1e-9);
-	if (n > 100000)
+	/* Steps until the limit, the last one clipped to it; compared as a
+	 * double first: a tiny step would overflow the int. */
+	double steps = ceil((max - base) / step - 1e-9);
+
+	if (!(steps <= 100000))
 		return NULL;
+	n = (int)steps;
 	s = ras_schedule_new(n + 1 + RAS_SCHEDULE_SPARE);
 	if (!s)
 		return NULL;

@@ -79,7 +79,7 @@ static struct ras_section *append(struct ras_schedule *s, const struct ras_meter
 		return NULL;
 	}
 	prev = s->count ? &s->sec[s->count - 1] : NULL;
-	if (prev && !isfinite(prev->ph_end))
+	if (prev && prev->open)
 		return NULL;
 	sec = &s->sec[s->count];
 	memset(sec, 0, sizeof(*sec));
@@ -102,6 +102,7 @@ static int finish(struct ras_schedule *s, struct ras_section *sec, double beats,
 	} else {
 		sec->t_end = INFINITY;
 		sec->ph_end = INFINITY;
+		sec->open = true;
 	}
 	s->count++;
 	return 0;
@@ -204,6 +205,11 @@ long double ras_schedule_end_time(const struct ras_schedule *s)
 	return s->count ? s->sec[s->count - 1].t_end : 0;
 }
 
+bool ras_schedule_open(const struct ras_schedule *s)
+{
+	return s->count && s->sec[s->count - 1].open;
+}
+
 /*
  * Inside a section, with u = ph - ph0 and d = t - t0:
  *   CONST      u = bpm0 d / 60
@@ -268,7 +274,7 @@ int ras_schedule_find_phase(const struct ras_schedule *s, long double ph, int hi
 		return -1;
 	while (i > 0 && ph < s->sec[i].ph0)
 		i--;
-	while (i < s->count && ph >= s->sec[i].ph_end)
+	while (i < s->count && !s->sec[i].open && ph >= s->sec[i].ph_end)
 		i++;
 	return i < s->count ? i : -1;
 }
@@ -281,7 +287,7 @@ int ras_schedule_find_time(const struct ras_schedule *s, long double t, int hint
 		return -1;
 	while (i > 0 && t < s->sec[i].t0)
 		i--;
-	while (i < s->count && t >= s->sec[i].t_end)
+	while (i < s->count && !s->sec[i].open && t >= s->sec[i].t_end)
 		i++;
 	return i < s->count ? i : -1;
 }
@@ -336,6 +342,7 @@ static struct ras_section *split_at(struct ras_schedule *s, long double t, int r
 	} else {
 		cur->t_end = t;
 		cur->ph_end = ph;
+		cur->open = false;
 		s->count = i + 1;
 	}
 	next = &s->sec[s->count];
@@ -346,6 +353,7 @@ static struct ras_section *split_at(struct ras_schedule *s, long double t, int r
 	next->slope = 0;
 	next->t_end = INFINITY;
 	next->ph_end = INFINITY;
+	next->open = true;
 	return next;
 }
 
@@ -382,6 +390,7 @@ int ras_schedule_ramp(struct ras_schedule *s, long double t, double bpm, double 
 	sec->slope = ((long double)bpm - from) / seconds;
 	sec->t_end = t + seconds;
 	sec->ph_end = ras_section_phase_at(sec, sec->t_end);
+	sec->open = false;
 	tail = sec + 1;
 	*tail = *sec;
 	tail->kind = RAS_SECTION_CONST;
@@ -391,6 +400,7 @@ int ras_schedule_ramp(struct ras_schedule *s, long double t, double bpm, double 
 	tail->slope = 0;
 	tail->t_end = INFINITY;
 	tail->ph_end = INFINITY;
+	tail->open = true;
 	s->count += 2;
 	return 0;
 }
@@ -414,6 +424,7 @@ int ras_schedule_nudge(struct ras_schedule *s, long double t, double beats, doub
 	sec->bpm0 = fast;
 	sec->t_end = t + seconds;
 	sec->ph_end = ras_section_phase_at(sec, sec->t_end);
+	sec->open = false;
 	tail = sec + 1;
 	*tail = *sec;
 	tail->t0 = sec->t_end;
@@ -421,6 +432,7 @@ int ras_schedule_nudge(struct ras_schedule *s, long double t, double beats, doub
 	tail->bpm0 = bpm;
 	tail->t_end = INFINITY;
 	tail->ph_end = INFINITY;
+	tail->open = true;
 	s->count += 2;
 	return 0;
 }

@@ -451,7 +451,10 @@ static int load_events(struct ras_record *r, struct csv *c)
 		/* A long detail (a command line) is cut, at a character. */
 		len = strlen(c->field[2]);
 		if (len >= sizeof(e.detail))
-			for (len = sizeof(e.detail) - 1; (c->field[2][len] & 0xc0) == 0x80; len--)
+			/* len > 0: bytes that are all UTF-8 continuations (not
+			 * text) would otherwise walk off the field's start. */
+			for (len = sizeof(e.detail) - 1;
+			     len > 0 && (c->field[2][len] & 0xc0) == 0x80; len--)
 				;
 		copy(e.detail, sizeof(e.detail), c->field[2], len);
 		if (!strcmp(e.kind, RAS_EVENT_PHASE) && !parse_phase(e.detail, name, type))

@@ -287,7 +287,7 @@ static void song_render(void *ctx, const struct ras_music_clock *c, float *l, fl
 		return;
 	}
 	te = ras_schedule_end_time(c->sched);
-	if (isfinite(te))
+	if (!ras_schedule_open(c->sched))
 		stop = ras_time_to_frame(te, c->rate);
 	f0 = ras_music_frame(c, 0);
 	if (s->state == SONG_RUNNING) {

@@ -517,8 +517,11 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 			ret = fields(opt, a, 2, 2, n, lo, hi, v, err, errlen) < 0 ? 2 : 0;
 			if (!ret && (v[0] != floor(v[0]) || v[1] != floor(v[1])))
 				ret = usage_error(err, errlen, "%s: '%s' needs whole bars", opt, a);
-			o->gap[0] = (int)v[0];
-			o->gap[1] = (int)v[1];
+			/* v holds what was read even when out of range: no cast then. */
+			if (!ret) {
+				o->gap[0] = (int)v[0];
+				o->gap[1] = (int)v[1];
+			}
 			break;
 		}
 		case OPT_FADE: {
@@ -566,7 +569,7 @@ int ras_cli_parse(int argc, char **argv, struct ras_options *o, char *err, size_
 				ret = usage_error(err, errlen, "%s: '%s' is not a whole number of Hz", opt, a);
 			break;
 		case OPT_BLOCK: {
-			int b;
+			int b = 0;
 
 			ret = integer(opt, a, 1, 65536, &b, err, errlen);
 			o->block = (uint32_t)b;

@@ -331,100 +331,118 @@ static void do_register(struct ras_osc *osc, const struct sender *s, const struc
 	}
 }
 
-static void handle(struct ras_osc *osc, const struct sender *s, const char *path, lo_message m)
-{
-	struct ras_action a = { .source = RAS_SOURCE_OSC, .time_s = NAN };
-	const char *types = lo_message_get_types(m);
-	lo_arg **argv = lo_message_get_argv(m);
-	const struct method *me = NULL;
-	char v1[32], v2[32], v3[32];
-	double lo, hi;
-	int act;
+/* Parsing: a pure function of the bytes (the fuzz target's entry). */
 
+__attribute__((format(printf, 3, 4)))
+static int why_fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int ras_osc_parse(const void *buf, size_t len, struct ras_action *out, char *why, size_t whylen)
+{
+	const char *data = buf;
+	const struct method *me = NULL;
+	const char *types;
+	lo_arg **argv;
+	lo_message m;
+	int res = 0, ret = RAS_OSC_ACTION, act;
+
+	memset(out, 0, sizeof(*out));
+	out->source = RAS_SOURCE_OSC;
+	out->time_s = NAN;
+	if (len >= 8 && !memcmp(data, "#bundle", 8))
+		return why_fail(why, whylen, "an OSC bundle, not a message");
+	/* liblo reads the path up to its NUL: one must be there. It copies the
+	 * data and does not write to buf. */
+	m = len >= 4 && memchr(data, '\0', len) ? lo_message_deserialise((void *)buf, len, &res)
+						: NULL;
+	if (!m)
+		return why_fail(why, whylen, "malformed OSC message (%zu bytes)", len);
+	types = lo_message_get_types(m);
+	argv = lo_message_get_argv(m);
 	if (!types)
 		types = "";
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (!strcmp(path, methods[i].path))
+		if (!strcmp(data, methods[i].path))
 			me = &methods[i];
 	if (!me) {
-		reply_error(osc, s,
-			    "%.200s: unknown path; rasbeat knows /rasbeat/tempo f, /rasbeat/pause, "
-			    "/rasbeat/resume, /rasbeat/next, /rasbeat/mark s, /rasbeat/quit, "
-			    "/rasbeat/query, /rasbeat/register [s], /rasbeat/unregister [s]",
-			    path);
-		return;
+		ret = why_fail(why, whylen,
+			       "%.200s: unknown path; rasbeat knows /rasbeat/tempo f, /rasbeat/pause, "
+			       "/rasbeat/resume, /rasbeat/next, /rasbeat/mark s, /rasbeat/quit, "
+			       "/rasbeat/query, /rasbeat/register [s], /rasbeat/unregister [s]",
+			       data);
+		goto out;
 	}
-	a.kind = me->kind < RAS_ACTION_COUNT ? (enum ras_action_kind)me->kind : RAS_ACTION_QUERY;
-	snprintf(a.from, sizeof(a.from), "%s", s->url);
+	out->kind = me->kind < RAS_ACTION_COUNT ? (enum ras_action_kind)me->kind
+						: RAS_ACTION_QUERY;
 	switch (me->kind) {
 	case RAS_ACTION_TEMPO_SET:
-		if (strlen(types) != 1 || !number(types[0], argv[0], &a.value))
+		if (strlen(types) != 1 || !number(types[0], argv[0], &out->value))
 			goto wrong_types;
-		pthread_mutex_lock(&osc->lock);
-		lo = osc->bpm_min;
-		hi = osc->bpm_max;
-		pthread_mutex_unlock(&osc->lock);
-		if (!isfinite(a.value)) {
-			reply_error(osc, s, "%s: the tempo must be a finite number of bpm", path);
-			return;
-		}
-		if (a.value < lo || a.value > hi) {
-			fmt_bpm(v1, sizeof(v1), a.value);
-			fmt_bpm(v2, sizeof(v2), lo);
-			fmt_bpm(v3, sizeof(v3), hi);
-			reply_error(osc, s, "%s: %s bpm is outside %s..%s", path, v1, v2, v3);
-			return;
-		}
+		if (!isfinite(out->value))
+			ret = why_fail(why, whylen, "%s: the tempo must be a finite number of bpm",
+				       me->path);
 		break;
 	case RAS_ACTION_MARK:
 		if (!types[0])
 			break;
 		if (types[1] || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
 			goto wrong_types;
-		copy_text(a.text, sizeof(a.text), &argv[0]->s);
+		copy_text(out->text, sizeof(out->text), &argv[0]->s);
 		break;
 	case REGISTER:
 	case UNREGISTER:
-		if (!types[0]) {
-			if (!s->url[0]) {
-				reply_error(osc, s, "%s: the sender's address is unknown; give a URL",
-					    path);
-				return;
-			}
-			do_register(osc, s, me, s->url);
-		} else if (!types[1] && (types[0] == LO_STRING || types[0] == LO_SYMBOL)) {
-			do_register(osc, s, me, &argv[0]->s);
-		} else {
+		ret = me->kind == REGISTER ? RAS_OSC_REGISTER : RAS_OSC_UNREGISTER;
+		if (!types[0])
+			break;
+		if (types[1] || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
 			goto wrong_types;
-		}
-		return;
+		if (strlen(&argv[0]->s) >= sizeof(out->text))
+			ret = why_fail(why, whylen, "%s: the URL is longer than %zu bytes",
+				       me->path, sizeof(out->text) - 1);
+		else
+			strcpy(out->text, &argv[0]->s);
+		break;
 	default:
 		act = button(types, argv);
 		if (act < 0)
 			goto wrong_types;
 		if (!act)
-			return;
+			ret = RAS_OSC_IGNORE;
 		break;
 	}
-	if (!ras_spsc_push(osc->queue, &a))
-		reply_error(osc, s, "%s: too many commands waiting; try again", path);
-	return;
+	goto out;
 
 wrong_types:
-	reply_error(osc, s, "%s: expects %s, got '%.32s'", path, me->usage, types);
+	ret = why_fail(why, whylen, "%s: expects %s, got '%.32s'", me->path, me->usage, types);
+out:
+	lo_message_free(m);
+	return ret;
 }
 
-static void packet(struct ras_osc *osc, const struct sender *s, unsigned char *data, size_t size,
-		   int depth)
+static void walk(const unsigned char *data, size_t size, int depth,
+		 void (*fn)(void *user, int ret, const struct ras_action *a, const char *why),
+		 void *user)
 {
-	lo_message m;
-	int res = 0;
+	struct ras_action a;
+	char why[512];
+	int ret;
 
-	if (size >= 16 && !memcmp(data, "#bundle", 8)) {
+	if (size >= 8 && !memcmp(data, "#bundle", 8)) {
 		size_t pos = 16;
 
+		if (size < 16) {
+			fn(user, -EINVAL, NULL, "malformed OSC bundle");
+			return;
+		}
 		if (depth >= BUNDLE_DEPTH_MAX) {
-			reply_error(osc, s, "bundles nested too deep");
+			fn(user, -EINVAL, NULL, "bundles nested too deep");
 			return;
 		}
 		while (pos + 4 <= size) {
@@ -434,21 +452,87 @@ static void packet(struct ras_osc *osc, const struct sender *s, unsigned char *d
 			n = ntohl(n);
 			pos += 4;
 			if (n > size - pos || n % 4) {
-				reply_error(osc, s, "malformed OSC bundle");
+				fn(user, -EINVAL, NULL, "malformed OSC bundle");
 				return;
 			}
-			packet(osc, s, data + pos, n, depth + 1);
+			walk(data + pos, n, depth + 1, fn, user);
 			pos += n;
 		}
 		return;
 	}
-	m = size >= 4 && memchr(data, '\0', size) ? lo_message_deserialise(data, size, &res) : NULL;
-	if (!m) {
-		reply_error(osc, s, "malformed OSC message (%zu bytes)", size);
+	why[0] = '\0';
+	ret = ras_osc_parse(data, size, &a, why, sizeof(why));
+	fn(user, ret, ret < 0 ? NULL : &a, why);
+}
+
+void ras_osc_parse_packet(const void *buf, size_t len,
+			  void (*fn)(void *user, int ret, const struct ras_action *a,
+				     const char *why),
+			  void *user)
+{
+	walk(buf, len, 0, fn, user);
+}
+
+/* Acting on what a datagram asks, in the receiving thread. */
+
+static const struct method *method_of(int kind)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].kind == kind)
+			return &methods[i];
+	return &methods[0];
+}
+
+struct received {
+	struct ras_osc *osc;
+	const struct sender *s;
+};
+
+static void act(void *user, int ret, const struct ras_action *parsed, const char *why)
+{
+	const struct received *r = user;
+	struct ras_osc *osc = r->osc;
+	const struct sender *s = r->s;
+	struct ras_action a;
+	const struct method *me = method_of(parsed ? (int)parsed->kind : 0);
+	char v1[32], v2[32], v3[32];
+	double lo, hi;
+
+	if (ret < 0) {
+		reply_error(osc, s, "%s", why);
 		return;
 	}
-	handle(osc, s, (const char *)data, m);
-	lo_message_free(m);
+	if (ret == RAS_OSC_IGNORE)
+		return;
+	a = *parsed;
+	if (ret == RAS_OSC_REGISTER || ret == RAS_OSC_UNREGISTER) {
+		me = method_of(ret == RAS_OSC_REGISTER ? REGISTER : UNREGISTER);
+		if (a.text[0]) {
+			do_register(osc, s, me, a.text);
+		} else if (!s->url[0]) {
+			reply_error(osc, s, "%s: the sender's address is unknown; give a URL",
+				    me->path);
+		} else {
+			do_register(osc, s, me, s->url);
+		}
+		return;
+	}
+	snprintf(a.from, sizeof(a.from), "%s", s->url);
+	if (a.kind == RAS_ACTION_TEMPO_SET) {
+		pthread_mutex_lock(&osc->lock);
+		lo = osc->bpm_min;
+		hi = osc->bpm_max;
+		pthread_mutex_unlock(&osc->lock);
+		if (a.value < lo || a.value > hi) {
+			fmt_bpm(v1, sizeof(v1), a.value);
+			fmt_bpm(v2, sizeof(v2), lo);
+			fmt_bpm(v3, sizeof(v3), hi);
+			reply_error(osc, s, "%s: %s bpm is outside %s..%s", me->path, v1, v2, v3);
+			return;
+		}
+	}
+	if (!ras_spsc_push(osc->queue, &a))
+		reply_error(osc, s, "%s: too many commands waiting; try again", me->path);
 }
 
 static void *run(void *arg)
@@ -477,7 +561,8 @@ static void *run(void *arg)
 			continue;
 		if (addr_url((struct sockaddr *)&s.addr, s.len, s.url, sizeof(s.url)))
 			s.url[0] = '\0';
-		packet(osc, &s, osc->buf, (size_t)n, 0);
+		ras_osc_parse_packet(osc->buf, (size_t)n, act,
+				     &(struct received){ .osc = osc, .s = &s });
 	}
 	return NULL;
 }

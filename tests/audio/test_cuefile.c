@@ -143,6 +143,45 @@ static void test_save_roundtrip(void)
 	ras_sound_free(b);
 }
 
+/* Found by fuzz/fuzz_cuefile (make fuzz): a header claiming a 4.2 MHz rate
+ * resampled 100 frames to none, and the empty cue was accepted. */
+static void test_fuzz_regressions(void)
+{
+	/* Sun .au: magic, header size 24, 100 data bytes, mu-law, 4202304 Hz, mono */
+	static const unsigned char head[24] = { '.', 's', 'n', 'd', 0, 0, 0, 0x18, 0, 0, 0, 0x64,
+						0, 0, 0, 1, 0, 0x40, 0x1f, 0x40, 0, 0, 0, 1 };
+	const char *path = test_path("fuzz-rate.au");
+	struct ras_sound *s = NULL;
+	char err[256];
+	FILE *f = fopen(path, "wb");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(head, 1, sizeof(head), f);
+	for (int i = 0; i < 100; i++)
+		fputc(i % 2 ? 0x00 : 0x80, f);	/* full scale, both signs */
+	fclose(f);
+	CU_ASSERT_EQUAL(ras_cuefile_load(path, 48000, &s, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(strncmp(err, path, strlen(path)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "4202304 Hz"));
+
+	/* At a real rate, a single frame still loads as a sound, or is refused
+	 * by name: never an empty cue. */
+	{
+		const char *one = test_path("fuzz-one.wav");
+		float x = 0.5f;
+
+		CU_ASSERT_EQUAL_FATAL(ras_audiofile_write(one, &x, 1, 1, 384000, err, sizeof(err)), 0);
+		if (ras_cuefile_load(one, 48000, &s, err, sizeof(err)) == 0) {
+			CU_ASSERT(s && s->frames > 0);
+		} else {
+			CU_ASSERT_PTR_NULL(s);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "too short"));
+		}
+		ras_sound_free(s);
+	}
+}
+
 void test_cuefile_register(void)
 {
 	TEST_SUITE("cuefile",
@@ -150,5 +189,6 @@ void test_cuefile_register(void)
 		   { "same rate, leading silence trimmed", test_same_rate },
 		   { "errors name the file", test_errors },
 		   { "built-in names and paths", test_resolve },
-		   { "save and load round trip", test_save_roundtrip });
+		   { "save and load round trip", test_save_roundtrip },
+		   { "fuzz regressions: clean errors", test_fuzz_regressions });
 }

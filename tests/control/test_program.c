@@ -275,6 +275,37 @@ static void test_parse_errors(void)
 	}
 }
 
+/* Found by fuzz/fuzz_session (make fuzz): each once crashed the parser
+ * (UBSan) and now gets a clean error naming the file, line and key. */
+static void test_fuzz_regressions(void)
+{
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		/* program= going on over an indented line left no program item:
+		 * a NULL dereference. */
+		{ "[session]\nprogram=breathing\n program=breathing\n",
+		  "t.ini:3: program: indented line" },
+		/* cycles= far out of int's range was cast before the range check
+		 * refused it: float-cast-overflow. */
+		{ "[session]\nprogram=breathing\ninhale=4\nexhale=6\ncycles=1e300\n",
+		  "t.ini:5: cycles: 1e300 is outside 1..1000" },
+		{ "[session]\nprogram=stretching\nhold=4\nrelease=6\nreps=-1e300\n",
+		  "t.ini:5: reps: -1e300 is outside 1..1000" },
+	};
+	struct ras_program p;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(ras_program_parse(cases[i].text, "t.ini", &p, err, sizeof(err)), -EINVAL);
+		if (strncmp(err, cases[i].err, strlen(cases[i].err))) {
+			fprintf(stderr, "\ncase %zu: got '%s', want '%s...'\n", i, err, cases[i].err);
+			CU_FAIL("error message");
+		}
+	}
+}
+
 /* The preset through the binary: no steps needed, ends with the program. */
 static void test_render(void)
 {
@@ -330,5 +361,6 @@ void test_program_register(void)
 		   { "builder refuses bad values", test_build_errors },
 		   { "parse", test_parse },
 		   { "parse errors name file:line: key", test_parse_errors },
+		   { "fuzz regressions: clean errors", test_fuzz_regressions },
 		   { "render a preset to its end", test_render });
 }

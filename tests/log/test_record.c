@@ -391,6 +391,33 @@ static void test_locale(void)
 	ras_record_clear(&r);
 }
 
+/* Found by fuzz/fuzz_record (make fuzz): a detail over 255 bytes that are
+ * all UTF-8 continuation bytes walked its cut back past the field's start
+ * (UBSan pointer overflow, then a read out of bounds). */
+static void test_fuzz_regressions(void)
+{
+	const char *dir = folder("fuzz");
+	struct ras_record r;
+	char err[512] = "", text[512];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), EVENTS_HEAD "0,mark,");
+	memset(text + n, 0x97, 300);
+	strcpy(text + n + 300, "\n");
+	put(dir, "events.csv", text);
+	CU_ASSERT_EQUAL_FATAL(ras_record_load(&r, dir, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r.nevents, 1);
+	/* No character starts in the first 255 bytes: nothing is kept. */
+	CU_ASSERT(r.nevents == 1 && r.events[0].detail[0] == '\0');
+	ras_record_clear(&r);
+
+	n = (size_t)snprintf(text, sizeof(text), EVENTS_HEAD "0,phase,");
+	memset(text + n, 0xa5, 300);
+	strcpy(text + n + 300, "\n");
+	put(dir, "events.csv", text);
+	expect_error(dir, "events.csv:2: detail: not \"NAME (TYPE)\"");
+}
+
 void test_record_register(void)
 {
 	TEST_SUITE("record",
@@ -401,5 +428,6 @@ void test_record_register(void)
 		   { "bad input named FILE:LINE: field", test_errors },
 		   { "empty folder", test_empty },
 		   { "phases from names, repeated names", test_phase_names },
-		   { "comma locale", test_locale });
+		   { "comma locale", test_locale },
+		   { "fuzz regressions: clean errors", test_fuzz_regressions });
 }

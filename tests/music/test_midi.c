@@ -978,7 +978,8 @@ static void test_cpu(void)
 	if (getenv("RASBEAT_VERBOSE"))
 		fprintf(stderr, "\n  64-frame block: mean %.1f us (%.2f %% of %.0f us), worst %.1f us\n",
 			mean * 1e6, 100 * mean / period, period * 1e6, worst * 1e6);
-	CU_ASSERT(mean < 0.05 * period);
+	/* A speed bound: not one valgrind's emulation can keep. */
+	CU_ASSERT(mean < 0.05 * period || test_under_valgrind());
 	ras_synth_free(s);
 	ras_midi_free(m);
 }

@@ -443,7 +443,9 @@ static void test_jack(void)
 	       : info.source == RAS_CLOCK_MONOTONIC_RAW ? "MONOTONIC_RAW"
 	       : info.source == RAS_CLOCK_OTHER ? "another clock" : "(clocks too close to tell)",
 	       err);
-	CU_ASSERT(err <= 2);
+	/* Under valgrind the clock reads bracketing JACK's are tens of times
+	 * slower: within a millisecond there. */
+	CU_ASSERT(err <= (test_under_valgrind() ? 48 : 2));
 	/* jack2 reads RAW; when the clocks are far enough apart to tell. */
 	CU_ASSERT(info.source == RAS_CLOCK_MONOTONIC_RAW || info.source == RAS_CLOCK_MONOTONIC ||
 		  info.source == RAS_CLOCK_UNKNOWN);

@@ -537,7 +537,8 @@ static void test_rt_speed(void)
 		ras_walker_free(w);
 	}
 	CU_ASSERT(steps > 300);
-	CU_ASSERT(best < 1e-3);
+	/* Fast: not a bound valgrind's emulation can keep. */
+	CU_ASSERT(best < 1e-3 || test_under_valgrind());
 }
 
 void test_walker_register(void)

@@ -467,6 +467,20 @@ static void test_usage_text(void)
 	}
 }
 
+/* Found by fuzz/fuzz_cli (make fuzz): a --gap value beyond int's range
+ * was cast before its range error was returned (UBSan float-cast-overflow). */
+static void test_fuzz_regressions(void)
+{
+	CU_ASSERT_EQUAL(PARSE("play", "--gap", "37777777777777777777777777777777777777777777777777:1"),
+			2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--gap PLAY"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "out of range"));
+	CU_ASSERT_EQUAL(PARSE("play", "--gap", "2:-1e300"), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--gap MUTE"));
+	CU_ASSERT_EQUAL(PARSE("play", "--block", "1e300"), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--block"));
+}
+
 void test_cli_register(void)
 {
 	TEST_SUITE("cli",
@@ -483,5 +497,6 @@ void test_cli_register(void)
 		   { "parsing twice", test_parse_twice },
 		   { "usage errors name the option", test_usage_errors },
 		   { "no command", test_no_command },
-		   { "usage text", test_usage_text });
+		   { "usage text", test_usage_text },
+		   { "fuzz regressions: clean errors", test_fuzz_regressions });
 }

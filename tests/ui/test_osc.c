@@ -54,15 +54,23 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc, 
 	snprintf(g->path, sizeof(g->path), "%s", path);
 	for (int i = 0; i < argc && i < ARGS_MAX; i++) {
 		g->types[i] = types[i];
+		/* liblo's argv points into the message: 4-byte aligned only,
+		 * so the 8-byte union lo_arg is read by copy, never through
+		 * argv[i]->f (undefined, and UBSan says so). */
+		float f;
+		int32_t n;
+
 		switch (types[i]) {
 		case 'f':
-			g->num[i] = argv[i]->f;
+			memcpy(&f, argv[i], sizeof(f));
+			g->num[i] = f;
 			break;
 		case 'i':
-			g->num[i] = argv[i]->i;
+			memcpy(&n, argv[i], sizeof(n));
+			g->num[i] = n;
 			break;
 		case 's':
-			snprintf(g->str[i], sizeof(g->str[i]), "%s", &argv[i]->s);
+			snprintf(g->str[i], sizeof(g->str[i]), "%s", (const char *)argv[i]);
 			break;
 		default:
 			break;
@@ -671,6 +679,124 @@ static void test_flood(void)
 	ras_osc_free(osc);
 }
 
+/* ---- parsing alone (ras_osc_parse, the fuzz target's entry) ------------ */
+
+static int parse_msg(const char *path, lo_message m, struct ras_action *a, char *why,
+		     size_t whylen)
+{
+	size_t len = 0;
+	void *d = lo_message_serialise(m, path, NULL, &len);
+	int ret;
+
+	why[0] = '\0';
+	ret = ras_osc_parse(d, len, a, why, whylen);
+	free(d);
+	lo_message_free(m);
+	return ret;
+}
+
+struct walked {
+	int n, errors;
+	int ret[8];
+	char why[8][128];
+};
+
+static void walked(void *user, int ret, const struct ras_action *a, const char *why)
+{
+	struct walked *w = user;
+
+	if (w->n < 8) {
+		w->ret[w->n] = ret;
+		snprintf(w->why[w->n], sizeof(w->why[0]), "%s", why);
+	}
+	w->n++;
+	w->errors += ret < 0;
+	CU_ASSERT((ret < 0) == !a);
+}
+
+static void test_parse(void)
+{
+	struct ras_action a;
+	char why[256];
+	lo_message m;
+
+	m = lo_message_new();
+	lo_message_add_float(m, 104.5f);
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/tempo", m, &a, why, sizeof(why)), RAS_OSC_ACTION);
+	CU_ASSERT_EQUAL(a.kind, RAS_ACTION_TEMPO_SET);
+	CU_ASSERT_EQUAL(a.source, RAS_SOURCE_OSC);
+	CU_ASSERT_DOUBLE_EQUAL(a.value, 104.5, 1e-9);
+	CU_ASSERT(isnan(a.time_s));
+	CU_ASSERT_STRING_EQUAL(a.from, "");
+
+	/* Limits are the caller's: 1000 bpm parses. Not a finite number does not. */
+	m = lo_message_new();
+	lo_message_add_int32(m, 1000);
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/tempo", m, &a, why, sizeof(why)), RAS_OSC_ACTION);
+	m = lo_message_new();
+	lo_message_add_double(m, INFINITY);
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/tempo", m, &a, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "/rasbeat/tempo: the tempo must be a finite number of bpm");
+
+	m = lo_message_new();
+	lo_message_add_false(m);
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/pause", m, &a, why, sizeof(why)), RAS_OSC_IGNORE);
+	m = lo_message_new();
+	lo_message_add_string(m, "a\tnote");
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/mark", m, &a, why, sizeof(why)), RAS_OSC_ACTION);
+	CU_ASSERT_EQUAL(a.kind, RAS_ACTION_MARK);
+	CU_ASSERT_STRING_EQUAL(a.text, "a note");
+	m = lo_message_new();
+	lo_message_add_string(m, "osc.udp://127.0.0.1:9001/");
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/register", m, &a, why, sizeof(why)), RAS_OSC_REGISTER);
+	CU_ASSERT_STRING_EQUAL(a.text, "osc.udp://127.0.0.1:9001/");
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/unregister", lo_message_new(), &a, why, sizeof(why)),
+			RAS_OSC_UNREGISTER);
+	CU_ASSERT_STRING_EQUAL(a.text, "");
+
+	m = lo_message_new();
+	lo_message_add_string(m, "fast");
+	CU_ASSERT_EQUAL(parse_msg("/rasbeat/tempo", m, &a, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "/rasbeat/tempo: expects one number (f, d, i or h): bpm, got 's'");
+	CU_ASSERT_EQUAL(parse_msg("/nope", lo_message_new(), &a, why, sizeof(why)), -EINVAL);
+	CU_ASSERT(!strncmp(why, "/nope: unknown path", 19));
+
+	/* Not a message at all: never a crash, always a reason. */
+	CU_ASSERT_EQUAL(ras_osc_parse("/ras", 4, &a, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "malformed OSC message (4 bytes)");
+	CU_ASSERT_EQUAL(ras_osc_parse("", 0, &a, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_EQUAL(ras_osc_parse("#bundle\0\0\0\0\0\0\0\0\1", 16, &a, why, sizeof(why)),
+			-EINVAL);
+
+	/* Bundles: each message in order; a bad size ends the walk. */
+	{
+		lo_bundle b = lo_bundle_new(LO_TT_IMMEDIATE);
+		struct walked w = { 0 };
+		size_t len = 0;
+		void *d;
+
+		m = lo_message_new();
+		lo_message_add_float(m, 100);
+		lo_bundle_add_message(b, "/rasbeat/tempo", m);
+		lo_bundle_add_message(b, "/rasbeat/nope", lo_message_new());
+		d = lo_bundle_serialise(b, NULL, &len);
+		ras_osc_parse_packet(d, len, walked, &w);
+		CU_ASSERT_EQUAL(w.n, 2);
+		CU_ASSERT_EQUAL(w.ret[0], RAS_OSC_ACTION);
+		CU_ASSERT_EQUAL(w.ret[1], -EINVAL);
+		memset(&w, 0, sizeof(w));
+		ras_osc_parse_packet(d, len - 4, walked, &w);	/* cut short */
+		CU_ASSERT_EQUAL(w.n, 2);
+		CU_ASSERT_STRING_EQUAL(w.why[1], "malformed OSC bundle");
+		memset(&w, 0, sizeof(w));
+		ras_osc_parse_packet("#bundle\0\0\0\0", 12, walked, &w);
+		CU_ASSERT_EQUAL(w.n, 1);
+		CU_ASSERT_STRING_EQUAL(w.why[0], "malformed OSC bundle");
+		free(d);
+		lo_bundle_free_recursive(b);
+	}
+}
+
 void test_osc_register(void)
 {
 	TEST_SUITE("osc",
@@ -680,5 +806,6 @@ void test_osc_register(void)
 		   { "registered clients are notified", test_register_notify },
 		   { "oscsend sets the tempo", test_oscsend },
 		   { "bound to localhost unless asked", test_bind },
-		   { "a flood is bounded", test_flood });
+		   { "a flood is bounded", test_flood },
+		   { "parsing apart from the socket", test_parse });
 }
