@@ -661,6 +661,8 @@ static int loop_block(int64_t frame, void *ctx)
 					       l->sounds->phase_sound[2 * k + (cmd[i].part != RAS_PART_ACCENT)];
 			} else if (cmd[i].kind == RAS_CMD_GAIN) {
 				cmd[i].value *= l->master;
+			} else if (cmd[i].kind == RAS_CMD_RESUME && l->op_paused) {
+				continue;	/* the operator's pause holds until they resume */
 			}
 			ras_engine_send(l->engine, &cmd[i]);
 		}
@@ -1099,7 +1101,8 @@ static void act(struct loop *l, const struct ras_options *o, struct ras_operator
 		if (l->tempo)
 			ras_tempo_sent(l->tempo, &c);
 		l->tempo_now = bpm;
-		fprintf(stderr, "rasbeat: %7.1f s  tempo %.1f bpm (%s)\n", l->now, bpm, src);
+		fprintf(stderr, "rasbeat: %7.1f s  tempo %.1f bpm (%s)%s\n", l->now, bpm, src,
+			l->session ? "; the protocol sets it again at its next step" : "");
 		if (l->slog)
 			ras_sessionlog_event(l->slog, l->now, RAS_EVENT_TEMPO, "%.1f bpm: %s", bpm, src);
 		return;
@@ -1111,6 +1114,27 @@ static void act(struct loop *l, const struct ras_options *o, struct ras_operator
 			     (a->kind == RAS_ACTION_PAUSE_TOGGLE && !l->op_paused);
 		struct ras_cmd c = { .kind = pause ? RAS_CMD_PAUSE : RAS_CMD_RESUME, .frame = -1 };
 
+		if (!pause && l->session) {
+			struct ras_session_status ss;
+
+			/* A baseline or post-test, or cues faded out: the protocol
+			 * wants none, and a resume would spoil its measure. */
+			ras_session_status(l->session, &ss);
+			if (!ss.cues && !l->op_paused) {
+				snprintf(what, sizeof(what), "resume: this phase of the protocol plays no cues");
+				ras_operator_refuse(op, a, what);
+				fprintf(stderr, "rasbeat: %s\n", what);
+				return;
+			}
+			if (!ss.cues) {
+				/* the operator's pause ends; the protocol keeps its silence */
+				l->op_paused = false;
+				fprintf(stderr, "rasbeat: %7.1f s  operator pause over (%s)\n", l->now, src);
+				if (l->slog)
+					ras_sessionlog_event(l->slog, l->now, RAS_EVENT_RESUME, "%s", src);
+				return;
+			}
+		}
 		if (ras_engine_send(l->engine, &c))
 			return;
 		l->op_paused = pause;
@@ -1217,6 +1241,18 @@ static int reconnect(struct ras_jack **jack, struct session *s, struct loop *l,
 		}
 		*jack = j;
 		pc->jack = j;
+		if (ras_jack_latency(j) / rate != l->latency_s) {
+			/* The record's heard times keep the first latency: its
+			 * writer thread reads it unlocked. */
+			l->latency_s = ras_jack_latency(j) / rate;
+			if (l->tempo)
+				ras_tempo_set_latency(l->tempo, l->latency_s);
+			if (l->session)
+				ras_session_set_latency(l->session, l->latency_s);
+			if (l->slog)
+				ras_sessionlog_event(l->slog, l->now, RAS_EVENT_INFO,
+						     "playback latency now %.1f ms", 1000 * l->latency_s);
+		}
 		if (pc->cs && ras_clocksync_jack_start(pc->cs, ras_jack_client(j), true, 1000))
 			fprintf(stderr, "rasbeat: cannot measure the JACK clock again: steps will not be placed\n");
 		fprintf(stderr, "rasbeat: %7.1f s  JACK server back: playing as %s\n", l->now,
@@ -1641,6 +1677,9 @@ static int report_file(const char *path, const struct ras_record *const *recs, s
 		ret = html ? ras_report_progress_html(recs, n, f) : ras_report_progress_svg(recs, n, f);
 	else
 		ret = html ? ras_report_html(recs[0], f) : ras_report_svg(recs[0], f);
+	/* On disk before the rename: whole or not at all. */
+	if (!ret && (fflush(f) || fsync(fileno(f))))
+		ret = -EIO;
 	if (fclose(f) && !ret)
 		ret = -EIO;
 	if (ret) {

@@ -307,7 +307,9 @@ int ras_jack_start(struct ras_jack *j, struct ras_engine *e, const char *const c
 
 void ras_jack_stop(struct ras_jack *j)
 {
-	if (j && j->active && !atomic_load(&j->lost))
+	if (!j)
+		return;
+	if (j->active && !atomic_load(&j->lost))
 		jack_deactivate(j->client);
 	j->active = false;
 }

@@ -322,8 +322,10 @@ static void write_beat(struct ras_sessionlog *log, const struct ras_beat *b)
 	rb.phase = phase_at(&log->rec, rb.time_s);
 	row_text(row, &len, sizeof(row), rb.phase >= 0 ? log->rec.phases[rb.phase].name : "", true);
 	/* Beats must rise for the matching; the engine's always do. */
-	if (log->rec.nbeats && rb.heard_s <= log->rec.beats[log->rec.nbeats - 1].heard_s)
+	if (log->rec.nbeats && rb.heard_s <= log->rec.beats[log->rec.nbeats - 1].heard_s) {
+		atomic_fetch_add_explicit(&log->lost, 1, memory_order_relaxed);
 		return;
+	}
 	h = realloc(log->heard_ns, (log->rec.nbeats + 1) * sizeof(*h));
 	if (!h || ras_record_add_beat(&log->rec, &rb)) {
 		if (h)
@@ -857,7 +859,10 @@ int ras_sessionlog_default_dir(const char *patient, char *buf, size_t len)
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H-%M-%S", &tm);
 	n = snprintf(buf, len, "%s/%s", base, stamp);
-	for (int i = 2; n >= 0 && (size_t)n < len && lstat(buf, &st) == 0 && i < 1000; i++)
+	for (int i = 2; n >= 0 && (size_t)n < len && lstat(buf, &st) == 0; i++) {
+		if (i == 1000)
+			return -EEXIST;
 		n = snprintf(buf, len, "%s/%s-%d", base, stamp, i);
+	}
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -190,6 +190,9 @@ static long double at(const struct ras_synth *s, int64_t iter, size_t i)
  * frames): the first event at or after p. The channel state (programs,
  * controls, bends) of the events before it is applied again, and notes
  * still held are let go. */
+/* Events a seek looks back through at most (see seek). */
+#define SEEK_SCAN_MAX 4096
+
 static void seek(struct ras_synth *s, long double p)
 {
 	size_t lo = 0, hi = s->n;
@@ -210,10 +213,46 @@ static void seek(struct ras_synth *s, long double p)
 			hi = mid;
 	}
 	s->next = lo;
-	for (size_t i = 0; i < lo; i++)
-		if ((s->ev[i].status & 0xf0) != RAS_MIDI_NOTE_ON &&
-		    (s->ev[i].status & 0xf0) != RAS_MIDI_NOTE_OFF)
-			apply(s, 0, &s->ev[i]);
+	/*
+	 * The channels' state at p: the last program, bend and value of each
+	 * controller before it, found scanning back and applied in their
+	 * order. The scan stops after SEEK_SCAN_MAX events so that a seek in
+	 * the audio thread takes bounded time; a setting older than that (a
+	 * song with thousands of controller sweeps after its program change)
+	 * comes back at its next change instead.
+	 */
+	{
+		uint64_t seen[16][3] = { { 0 } };
+		uint32_t pick[16 * 130];
+		int np = 0;
+
+		for (size_t i = lo, k = 0; i-- > 0 && k < SEEK_SCAN_MAX; k++) {
+			const struct ras_midi_event *e = &s->ev[i];
+			int ch = e->status & 0x0f, key;
+
+			switch (e->status & 0xf0) {
+			case RAS_MIDI_PROGRAM:
+				key = 128;
+				break;
+			case RAS_MIDI_BEND:
+				key = 129;
+				break;
+			case RAS_MIDI_CONTROL:
+				if (e->data1 >= 120)
+					continue;	/* modes act once: not state */
+				key = e->data1;
+				break;
+			default:
+				continue;
+			}
+			if (seen[ch][key / 64] & (1ull << (key % 64)))
+				continue;
+			seen[ch][key / 64] |= 1ull << (key % 64);
+			pick[np++] = (uint32_t)i;
+		}
+		while (np-- > 0)
+			apply(s, 0, &s->ev[pick[np]]);
+	}
 	if (s->next == s->n) {
 		s->next = 0;
 		s->iter++;
@@ -356,6 +395,10 @@ int ras_synth_new(const struct ras_midi *m, double rate, const char *soundfont,
 		if ((s->ev[i].status & 0xf0) != RAS_MIDI_NOTE_ON &&
 		    (s->ev[i].status & 0xf0) != RAS_MIDI_NOTE_OFF)
 			apply(s, 0, &s->ev[i]);
+	/* Loaded: from here FluidSynth runs in the audio thread, where its
+	 * log would format text. Errors there go unsaid. */
+	fluid_set_log_function(FLUID_PANIC, NULL, NULL);
+	fluid_set_log_function(FLUID_ERR, NULL, NULL);
 	*out = s;
 	return 0;
 cleanup:

@@ -73,7 +73,14 @@ static void read_stderr(struct ras_operator *op)
 	while ((n = read(op->pipe_rd, buf, sizeof(buf))) > 0) {
 		char *p;
 
-		if (op->nsaid + (size_t)n <= SAID_MAX && (p = realloc(op->said, op->nsaid + (size_t)n))) {
+		/* Keep the newest: past the cap, the oldest half goes. */
+		if (op->nsaid + (size_t)n > SAID_MAX) {
+			size_t drop = op->nsaid / 2;
+
+			memmove(op->said, op->said + drop, op->nsaid - drop);
+			op->nsaid -= drop;
+		}
+		if ((p = realloc(op->said, op->nsaid + (size_t)n))) {
 			op->said = p;
 			memcpy(op->said + op->nsaid, buf, (size_t)n);
 			op->nsaid += (size_t)n;

@@ -8,6 +8,25 @@
 
 #include "rasbeat/tmpfile.h"
 
+/*
+ * The umask, read without changing it: umask(2) can only set it, and
+ * setting it even for a moment would give files other threads create
+ * meanwhile the wrong mode. Linux says it in /proc/self/status.
+ */
+static mode_t current_umask(void)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned int um = 077;	/* unknown: the strictest */
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &um) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (mode_t)um;
+}
+
 int ras_tmpfile_open(struct ras_tmpfile *t, const char *path, int mode, char *err, size_t errlen)
 {
 	mode_t um;
@@ -26,8 +45,7 @@ int ras_tmpfile_open(struct ras_tmpfile *t, const char *path, int mode, char *er
 		return ret;
 	}
 	/* mkstemp makes 0600; honour the umask as open(2) would. */
-	um = umask(0);
-	umask(um);
+	um = current_umask();
 	fchmod(t->fd, (mode_t)mode & ~um);
 	return 0;
 }

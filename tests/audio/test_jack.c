@@ -1505,6 +1505,46 @@ static void test_forced_xruns(void)
 	}
 }
 
+/* --reconnect while no server comes back: a signal ends the wait cleanly,
+ * exit 1, the record whole with its end. */
+static void test_reconnect_gives_up(void)
+{
+	struct server srv;
+	char dir[600], events[700], out[4096];
+	char *argv[] = { TEST_RASBEAT, "play", "--server", NULL, "--tempo", "96", "--duration", "60",
+			 "--client-name", "rbre2", "--no-connect", "--reconnect", "--log", dir, NULL };
+	pid_t pid;
+	int status;
+
+	NEED_SERVER();
+	snprintf(dir, sizeof(dir), "%s", test_path("jack-re2-log"));
+	snprintf(events, sizeof(events), "%s/events.csv", dir);
+	CU_ASSERT_FATAL(start_server(&srv, "re2"));
+	argv[3] = srv.name;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	test_nap(1.5);
+	stop_server(&srv, SIGKILL);
+	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
+	test_nap(0.5);
+	kill(pid, SIGTERM);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	CU_ASSERT(wait_for(events, ",end,JACK server shut down", 1, out, sizeof(out)));
+	/* The slot of a server killed by SIGKILL is freed when one of its name starts. */
+	if (start_server(&srv, "re2"))
+		stop_server(&srv, SIGTERM);
+}
+
 void test_jack_register(void)
 {
 	TEST_SUITE("jack",
@@ -1517,6 +1557,7 @@ void test_jack_register(void)
 		   { "jackd killed: exit 1, beats.csv written", test_server_killed },
 		   { "jackd stopped: exit 1, beats.csv written", test_server_stopped },
 		   { "--reconnect: the server dies and returns, the session goes on", test_reconnect },
+		   { "--reconnect: no server comes back, a signal ends it cleanly", test_reconnect_gives_up },
 		   { "xruns from a slow client: logged, the grid exact after", test_forced_xruns },
 		   { "SIGKILL: the session record holds whole rows", test_record_sigkill },
 		   { "full disk: said, exit 1, cues play on", test_record_disk_full },
