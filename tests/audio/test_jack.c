@@ -1126,6 +1126,45 @@ static bool wait_for(const char *path, const char *what, double s, char *out, si
 	return false;
 }
 
+/* rasbeat in the background, its stdout and stderr into a pipe (*fd). The
+ * pid, or -1. */
+static pid_t spawn(char *const argv[], int *fd)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	*fd = pfd[0];
+	return pid;
+}
+
+/* All it says until it exits (into out), then its exit status (-1: a
+ * signal ended it). */
+static int finish(pid_t pid, int fd, char *out, size_t len)
+{
+	size_t n = 0;
+	ssize_t k;
+	int status;
+
+	while (n + 1 < len && (k = read(fd, out + n, len - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fd);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /*
  * rasbeat play on a terminal (tmux) with a simulated walker: the keys move
  * the tempo, pause the cues, mark an event and end the session, and each
@@ -1204,25 +1243,14 @@ static void test_osc_remote(void)
 			 "--no-connect", "--tempo", "100", "--walker", "cadence=100,seed=4",
 			 "--duration", "60", "--osc", port, "--log", dir, NULL };
 	pid_t pid;
-	int pfd[2], status;
-	size_t len = 0;
-	ssize_t n;
+	int fd;
 	struct ras_record rec;
 
 	NEED_SERVER();
 	snprintf(dir, sizeof(dir), "%s", test_path("jack-osc-log"));
 	snprintf(port, sizeof(port), "%d", 20000 + (int)(getpid() % 20000));
 	snprintf(events, sizeof(events), "%s/events.csv", dir);
-	CU_ASSERT_FATAL(pipe(pfd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
+	pid = spawn(argv, &fd);
 	CU_ASSERT_FATAL(pid > 0);
 	CU_ASSERT(wait_for(events, "phase,cue", 10, out, sizeof(out)));
 	test_nap(6);	/* a status line comes every 5 s */
@@ -1241,12 +1269,7 @@ static void test_osc_remote(void)
 		test_nap(1.5);
 		CU_ASSERT_EQUAL(test_run(o4, tmp, sizeof(tmp)), 0);
 	}
-	while (len + 1 < sizeof(out) && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	close(pfd[0]);
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(finish(pid, fd, out, sizeof(out)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "OSC remote control at osc.udp://127.0.0.1:"));
 	/* A status line every 5 s: no terminal, no console. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, " s  mode fixed  tempo 100.0 bpm  cadence "));
@@ -1360,9 +1383,9 @@ static void test_reconnect(void)
 			 "--client-name", "rbre", "--no-connect", "--reconnect", "--log", dir,
 			 "--beats-out", csv, NULL };
 	struct csv_row rows[64];
-	struct run r;
+	char text[8192];
 	pid_t pid;
-	int pfd[2], status;
+	int fd, status;
 	long n;
 
 	NEED_SERVER();
@@ -1371,39 +1394,19 @@ static void test_reconnect(void)
 	snprintf(events, sizeof(events), "%s/events.csv", dir);
 	CU_ASSERT_FATAL(start_server(&srv, "re"));
 	argv[3] = srv.name;
-	(void)r;
-	CU_ASSERT_FATAL(pipe(pfd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
+	pid = spawn(argv, &fd);
 	CU_ASSERT_FATAL(pid > 0);
 	test_nap(2);
 	stop_server(&srv, SIGKILL);
 	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
 	test_nap(1.5);
 	CU_ASSERT_FATAL(start_server(&srv, "re"));
-	{
-		size_t len = 0;
-		ssize_t k;
-		char text[8192];
-
-		while (len + 1 < sizeof(text) && (k = read(pfd[0], text + len, sizeof(text) - 1 - len)) > 0)
-			len += (size_t)k;
-		text[len] = '\0';
-		close(pfd[0]);
-		CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(text, "JACK server back"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(text, "finished after 6.0 s"));
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
-			fprintf(stderr, "\ntest_jack: rasbeat --reconnect said:\n%s\n", text);
-	}
+	status = finish(pid, fd, text, sizeof(text));
+	CU_ASSERT_EQUAL(status, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "JACK server back"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "finished after 6.0 s"));
+	if (status)
+		fprintf(stderr, "\ntest_jack: rasbeat --reconnect said:\n%s\n", text);
 	stop_server(&srv, SIGTERM);
 	CU_ASSERT(wait_for(events, "info,JACK server back", 1, out, sizeof(out)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "end,finished"));
@@ -1514,31 +1517,24 @@ static void test_reconnect_gives_up(void)
 	char *argv[] = { TEST_RASBEAT, "play", "--server", NULL, "--tempo", "96", "--duration", "60",
 			 "--client-name", "rbre2", "--no-connect", "--reconnect", "--log", dir, NULL };
 	pid_t pid;
-	int status;
+	int fd, status;
+	char said[4096];
 
 	NEED_SERVER();
 	snprintf(dir, sizeof(dir), "%s", test_path("jack-re2-log"));
 	snprintf(events, sizeof(events), "%s/events.csv", dir);
 	CU_ASSERT_FATAL(start_server(&srv, "re2"));
 	argv[3] = srv.name;
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(null, 2);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	pid = spawn(argv, &fd);
 	CU_ASSERT_FATAL(pid > 0);
 	test_nap(1.5);
 	stop_server(&srv, SIGKILL);
 	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
 	test_nap(0.5);
 	kill(pid, SIGTERM);
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	status = finish(pid, fd, said, sizeof(said));
+	CU_ASSERT_EQUAL(status, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(said, "JACK server shut down"));
 	CU_ASSERT(wait_for(events, ",end,JACK server shut down", 1, out, sizeof(out)));
 	/* The slot of a server killed by SIGKILL is freed when one of its name starts. */
 	if (start_server(&srv, "re2"))
