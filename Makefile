@@ -283,7 +283,7 @@ $(FUZZ_OBJ): $(FUZZ_BUILD)/%.o: %.c $(wildcard include/rasbeat/*.h) $(wildcard s
 $(FUZZ_BUILD)/librasbeat-fuzz.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/librasbeat-fuzz.a
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_BUILD)/librasbeat-fuzz.a
 	$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
 		$(FUZZ_BUILD)/librasbeat-fuzz.a $(LIBS)
 

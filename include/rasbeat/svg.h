@@ -20,9 +20,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/*
+ * The C numeric locale for this thread while a report is written (dots,
+ * whatever the user's locale), and the old one put back. begin: 0 or
+ * -ENOMEM. end: `ret`, or -EIO when writing to out failed.
+ */
+struct ras_c_numeric {
+	locale_t c, old;
+};
+
+int ras_c_numeric_begin(struct ras_c_numeric *l);
+int ras_c_numeric_end(struct ras_c_numeric *l, FILE *out, int ret);
+
 struct ras_svg {
 	FILE *f;
-	locale_t c, old;
+	struct ras_c_numeric l;
 };
 
 /*

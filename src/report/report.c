@@ -144,29 +144,6 @@ static void html_begin(FILE *out, const char *title)
 	fputs("</h1>\n", out);
 }
 
-/* The C numeric locale for this thread while a report is written. */
-struct c_numeric {
-	locale_t c, old;
-};
-
-static int c_numeric_begin(struct c_numeric *l)
-{
-	l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (!l->c)
-		return -ENOMEM;
-	l->old = uselocale(l->c);
-	return 0;
-}
-
-static int c_numeric_end(struct c_numeric *l, FILE *out, int ret)
-{
-	uselocale(l->old);
-	freelocale(l->c);
-	if (fflush(out) || ferror(out))
-		return -EIO;
-	return ret;
-}
-
 /* One session */
 
 static const struct {
@@ -251,16 +228,16 @@ static void session_title(char *buf, size_t len, const struct ras_record *r)
 int ras_report_text(const struct ras_record *r, FILE *out)
 {
 	char (*cells)[CELL], title[256], len[CELL];
-	struct c_numeric l;
+	struct ras_c_numeric l;
 	int ret;
 
 	/* The cells' numbers need the C locale too. */
-	ret = c_numeric_begin(&l);
+	ret = ras_c_numeric_begin(&l);
 	if (ret)
 		return ret;
 	cells = session_cells(r);
 	if (!cells)
-		return c_numeric_end(&l, out, -ENOMEM);
+		return ras_c_numeric_end(&l, out, -ENOMEM);
 	session_title(title, sizeof(title), r);
 	fprintf(out, "%s\nLength %s, %zu step%s, %zu beat%s, %zu phase%s\n\n", title,
 		clock_time(len, session_end(r)), r->nsteps, r->nsteps == 1 ? "" : "s", r->nbeats,
@@ -270,7 +247,7 @@ int ras_report_text(const struct ras_record *r, FILE *out)
 	else
 		fputs("No phase was recorded.\n", out);
 	free(cells);
-	return c_numeric_end(&l, out, 0);
+	return ras_c_numeric_end(&l, out, 0);
 }
 
 /* Where the plots sit, px. */
@@ -508,16 +485,16 @@ int ras_report_svg(const struct ras_record *r, FILE *out)
 int ras_report_html(const struct ras_record *r, FILE *out)
 {
 	char (*cells)[CELL], title[256], buf[CELL];
-	struct c_numeric l;
+	struct ras_c_numeric l;
 	int ret;
 
 	/* The cells' numbers need the C locale too. */
-	ret = c_numeric_begin(&l);
+	ret = ras_c_numeric_begin(&l);
 	if (ret)
 		return ret;
 	cells = session_cells(r);
 	if (!cells)
-		return c_numeric_end(&l, out, -ENOMEM);
+		return ras_c_numeric_end(&l, out, -ENOMEM);
 	session_title(title, sizeof(title), r);
 	html_begin(out, title);
 	fprintf(out, "<p>Length %s, %zu step%s, %zu phase%s", clock_time(buf, session_end(r)),
@@ -533,7 +510,7 @@ int ras_report_html(const struct ras_record *r, FILE *out)
 	fputs("<figure>\n", out);
 	ret = session_svg(r, out, false);
 	fputs("</figure>\n</body>\n</html>\n", out);
-	return c_numeric_end(&l, out, ret);
+	return ras_c_numeric_end(&l, out, ret);
 }
 
 /* Progress */
@@ -713,12 +690,12 @@ struct progress {
 	struct ras_progress_row *rows;
 	char (*cells)[CELL];
 	char title[256];
-	struct c_numeric l;
+	struct ras_c_numeric l;
 };
 
 static int progress_begin(struct progress *p, const struct ras_record *const *recs, size_t n)
 {
-	if (c_numeric_begin(&p->l))
+	if (ras_c_numeric_begin(&p->l))
 		return -ENOMEM;
 	p->rows = progress_rows(recs, n);
 	p->cells = p->rows ? progress_cells(p->rows, n) : NULL;
@@ -736,7 +713,7 @@ static int progress_end(struct progress *p, FILE *out, int ret)
 {
 	free(p->rows);
 	free(p->cells);
-	return c_numeric_end(&p->l, out, ret);
+	return ras_c_numeric_end(&p->l, out, ret);
 }
 
 int ras_report_progress_text(const struct ras_record *const *recs, size_t n, FILE *out)

@@ -6,14 +6,32 @@
 
 #include "rasbeat/svg.h"
 
+int ras_c_numeric_begin(struct ras_c_numeric *l)
+{
+	l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (!l->c)
+		return -ENOMEM;
+	l->old = uselocale(l->c);
+	return 0;
+}
+
+int ras_c_numeric_end(struct ras_c_numeric *l, FILE *out, int ret)
+{
+	uselocale(l->old);
+	freelocale(l->c);
+	if (fflush(out) || ferror(out))
+		return -EIO;
+	return ret;
+}
+
 int ras_svg_begin(struct ras_svg *s, FILE *f, double width, double height, const char *title,
 		  bool standalone)
 {
+	int ret;
+
 	s->f = f;
-	s->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (!s->c)
-		return -ENOMEM;
-	s->old = uselocale(s->c);
+	if ((ret = ras_c_numeric_begin(&s->l)))
+		return ret;
 	if (standalone)
 		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
@@ -33,9 +51,7 @@ int ras_svg_begin(struct ras_svg *s, FILE *f, double width, double height, const
 int ras_svg_end(struct ras_svg *s)
 {
 	fputs("</svg>\n", s->f);
-	uselocale(s->old);
-	freelocale(s->c);
-	return fflush(s->f) || ferror(s->f) ? -EIO : 0;
+	return ras_c_numeric_end(&s->l, s->f, 0);
 }
 
 /* Length of the valid UTF-8 sequence at p, 0 when it is not one. */
