@@ -392,6 +392,15 @@ static void evaluate(const char *file, struct group *grp, bool verbose)
 			if (!found.v[j].matched && in(found.v[j].t, &tr) && tr.hs.n)
 				printf("    extra  %9.3f %c\n", found.v[j].t,
 				       "-LR"[found.v[j].foot + 1]);
+		for (size_t k = 0; k + 1 < tr.freeze.n; k += 2)
+			for (size_t j = 0; j < found.n; j++) {
+				double t = found.v[j].t;
+
+				if (t >= tr.freeze.v[k] + FREEZE_MARGIN &&
+				    t <= tr.freeze.v[k + 1] - FREEZE_MARGIN)
+					printf("    in freeze %9.3f: %.2f s after its start, %.2f s before its end\n",
+					       t, t - tr.freeze.v[k], tr.freeze.v[k + 1] - t);
+			}
 	}
 	free(pair);
 	free(found.v);

@@ -22,8 +22,10 @@
  *               look-back off: the filter and the fall of the peak); a
  *               weak step (a turn) waits for the next strong one to
  *               confirm it, and one found by search-back in a gap for
- *               the step after it: up to 2.2 s late. Always with its own
- *               time, in time order.
+ *               the step after it: up to 2.2 s late. A walk counts from
+ *               its fourth step (bout_steps): its first three wait for
+ *               it, and walks of fewer steps are dropped. Always with its
+ *               own time, in time order.
  *
  * Step times are on the events' clock. Events a reader synthesized while
  * re-syncing after SYN_DROPPED must be fed with ras_detector_sync, not as
@@ -57,6 +59,12 @@ struct ras_detect_config {
 	 * freeze indices lag a freeze's onset, and its first shuffles look
 	 * like steps. Steps are reported this much later. */
 	double freeze_lookback_s;
+	/* accel: a walk's steps count once it has this many, each within
+	 * 1.5 s (or two of its step periods) of the last; a shorter walk is
+	 * dropped: the shuffles a freeze's look-back did not reach, fidgeting
+	 * (4; 1 counts every step, at most 8). A walk's first steps are
+	 * reported with its bout_steps-th. */
+	int bout_steps;
 };
 
 struct ras_step {
@@ -81,7 +89,7 @@ struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
 void ras_detector_free(struct ras_detector *d);
 
 /* Feed one event; steps found are written to out (up to max); returns how
- * many. RT-safe. */
+ * many. Give out room for 8: a walk's first steps come together. RT-safe. */
 int ras_detector_feed(struct ras_detector *d, const struct ras_input_event *ev,
 		      struct ras_step *out, int max);
 /* State events from a re-sync: update state, never report a step. RT-safe. */

@@ -77,6 +77,17 @@
  * 3.5-8 Hz band above ACT_MIN_G (standing still has no tremor, cf. the
  * power threshold of Bachlin 2010): the step was a shuffle at the start of
  * that freeze. ACC_NOUT bounds the steps held.
+ *
+ * A look-back that withdraws a freeze's shuffles leaves the few around them
+ * that it did not reach: one to three steps, with a pause on either side.
+ * So, as a pedometer's count regulation does (Zhao 2010, Analog Dialogue
+ * 44-06: four steps in a row before any counts), the steps leaving the
+ * look-back count only once their walk has bout_steps of them (detect.h),
+ * each within WALK_GAP_S or WALK_K times the walk's step period (the
+ * peaks' rhythm for its second step) of the last; a shorter walk was
+ * shuffles or fidgeting, and is dropped. A recognized freeze ends the
+ * walk. A walk's first steps wait for its bout_steps-th to leave the
+ * look-back.
  */
 #define ACC_FS 100.0
 #define ACC_TS_NS 10000000LL
@@ -109,6 +120,9 @@
 #define FAST_HOLD_S 0.5
 #define ACC_LOOKBACK_MAX_S 2.0
 #define ACC_NOUT 16		/* 2 s at 4 steps/s, and a batch of weak ones */
+#define WALK_GAP_S 1.5		/* a longer pause ends a walk... */
+#define WALK_K 2.0		/* ...unless its steps are that slow */
+#define ACC_WALK_MAX 8		/* bout_steps at most */
 
 struct fsw_chan {
 	int nkeys;			/* keys of the channel held (raw) */
@@ -166,6 +180,11 @@ struct accel {
 	int64_t t_fast, t_frozen;		/* fast index high since; last frozen */
 	int nout;
 	struct acc_pend out[ACC_NOUT];
+	/* the walk: its first steps wait until it has bout_steps */
+	int nwalk, nwait;
+	int64_t t_walk;			/* its last step */
+	double walk_period;
+	struct acc_pend wait[ACC_WALK_MAX];
 };
 
 struct ras_detector {
@@ -192,6 +211,7 @@ void ras_detect_config_default(struct ras_detect_config *cfg, enum ras_sensor_ki
 		.debounce_s = 0.02,
 		.refractory_s = 0.25,
 		.freeze_lookback_s = 1.0,
+		.bout_steps = 4,
 	};
 }
 
@@ -333,6 +353,7 @@ struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
 	if (!cfg || !dev || (unsigned)cfg->kind > RAS_SENSOR_ACCEL || !(cfg->lockout_s >= 0) ||
 	    !(cfg->debounce_s >= 0) || !(cfg->refractory_s >= 0) ||
 	    !(cfg->freeze_lookback_s >= 0 && cfg->freeze_lookback_s <= ACC_LOOKBACK_MAX_S) ||
+	    cfg->bout_steps < 1 || cfg->bout_steps > ACC_WALK_MAX ||
 	    !config_fits(cfg, dev)) {
 		errno = EINVAL;
 		return NULL;
@@ -645,16 +666,51 @@ static void accel_queue(struct accel *a, int64_t t, double strength)
 	a->t_pend = t;
 }
 
-/* Report the steps held whose look-back is over (all: at the end), oldest
- * first, as far as out has room: the rest wait for the next call. */
+/* A step leaving the look-back: reported if its walk has bout_steps, with
+ * the walk's first steps, else kept until it does. */
+static int accel_walk(struct ras_detector *d, const struct acc_pend *p, struct ras_step *out,
+		      int max, int n)
+{
+	struct accel *a = &d->acc;
+	double gap = fmax(WALK_GAP_S * NS, WALK_K * (a->nwalk > 1 ? a->walk_period : a->period));
+
+	if (a->nwalk && (double)(p->t - a->t_walk) > gap) {
+		/* Too short a walk: shuffles or fidgeting. */
+		a->nwalk = a->nwait = 0;
+	}
+	if (a->nwalk) {
+		double dt = (double)(p->t - a->t_walk);
+
+		a->walk_period = a->nwalk > 1 ? a->walk_period + (dt - a->walk_period) * PERIOD_K
+					      : dt;
+	} else {
+		a->walk_period = 0;
+	}
+	a->t_walk = p->t;
+	if (a->nwalk < d->cfg.bout_steps)
+		a->nwalk++;
+	if (a->nwalk < d->cfg.bout_steps) {
+		a->wait[a->nwait++] = *p;
+		return n;
+	}
+	for (int i = 0; i < a->nwait; i++)
+		n = put(out, max, n, a->wait[i].t, RAS_FOOT_NONE, a->wait[i].strength);
+	a->nwait = 0;
+	return put(out, max, n, p->t, RAS_FOOT_NONE, p->strength);
+}
+
+/* Pass the steps held whose look-back is over (all: at the end) to their
+ * walk, oldest first, as far as out has room: the rest wait for the next
+ * call. */
 static int accel_emit(struct ras_detector *d, int64_t now, bool all, struct ras_step *out,
 		      int max, int n)
 {
 	struct accel *a = &d->acc;
 	int k = 0;
 
-	while (k < a->nout && n < max && (all || now - a->out[k].t >= d->lookback)) {
-		n = put(out, max, n, a->out[k].t, RAS_FOOT_NONE, a->out[k].strength);
+	while (k < a->nout && (n == 0 || n + a->nwait < max) &&
+	       (all || now - a->out[k].t >= d->lookback)) {
+		n = accel_walk(d, &a->out[k], out, max, n);
 		k++;
 	}
 	a->nout -= k;
@@ -678,8 +734,7 @@ static int accel_release(struct ras_detector *d, int64_t now, struct ras_step *o
 		/* Full (more steps than ACC_NOUT within the look-back): the
 		 * oldest goes now, early rather than lost. */
 		if (a->nout == ACC_NOUT) {
-			if (n < max)
-				n = put(out, max, n, a->out[0].t, RAS_FOOT_NONE, a->out[0].strength);
+			n = accel_walk(d, &a->out[0], out, max, n);
 			a->nout--;
 			memmove(a->out, a->out + 1, a->nout * sizeof(a->out[0]));
 		}
@@ -719,6 +774,7 @@ static void accel_lookback(struct accel *a, int64_t t, double y, double f, doubl
 	if (t - a->t_fast >= (int64_t)(FAST_HOLD_S * NS)) {
 		a->t_frozen = t;
 		a->nout = 0;
+		a->nwalk = a->nwait = 0;
 	}
 }
 

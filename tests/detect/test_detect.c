@@ -924,7 +924,7 @@ static void test_accel_tremor(void)
  * shuffle may pass as the first step of the walk that ends the freeze, as
  * evaluate trims 0.5 s off each end of an annotated freeze).
  */
-static int accel_shuffle_freeze(double lookback, struct run *r, double *t_freeze,
+static int accel_shuffle_freeze(double lookback, int bout, struct run *r, double *t_freeze,
 				double *t_walk, int *walk2)
 {
 	struct accel_walk w = { 100, 0, 100, 0.15, 0.005, 0, 1000 };
@@ -939,6 +939,7 @@ static int accel_shuffle_freeze(double lookback, struct run *r, double *t_freeze
 	memset(r, 0, sizeof(*r));
 	ras_detect_config_default(&cfg, RAS_SENSOR_ACCEL);
 	cfg.freeze_lookback_s = lookback;
+	cfg.bout_steps = bout;
 	r->d = ras_detector_new(&cfg, &dev);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->d);
 	accel_segment(r, &w, 0, 3, 0, &phase);
@@ -962,32 +963,121 @@ static int accel_shuffle_freeze(double lookback, struct run *r, double *t_freeze
 	return count(r, RAS_FOOT_NONE, *t_freeze + 1.5, *t_walk - 0.5);
 }
 
+/* Steps i that are among the first three of their walk (a pause of more
+ * than `pause` s before it). */
+static bool walk_start(const struct run *r, int i, double pause)
+{
+	int k = 0;
+
+	while (k < 3 && i - k > 0 &&
+	       r->step[i - k].time_ns - r->step[i - k - 1].time_ns <= pause * NS)
+		k++;
+	return k < 3;
+}
+
 static void test_accel_freeze_lookback(void)
 {
 	static struct run r;
 	double t0, t1;
-	int walk2, late = 0, frozen = accel_shuffle_freeze(1.0, &r, &t0, &t1, &walk2);
+	int walk2, late = 0, frozen = accel_shuffle_freeze(1.0, 4, &r, &t0, &t1, &walk2);
 
 	if (frozen)
 		fprintf(stderr, "\naccel shuffling freeze: %d steps in it\n", frozen);
 	CU_ASSERT_EQUAL(frozen, 0);
 	/* Walking again is counted within a step or two. */
 	CU_ASSERT(abs(count(&r, RAS_FOOT_NONE, t1, t1 + 25) - walk2) <= 2);
-	/* In time order, each with its own time, a look-back after it. */
+	/* In time order, each with its own time, a look-back after it; a
+	 * walk's first three with its fourth. */
 	for (int i = 0; i < r.n; i++) {
 		CU_ASSERT(i == 0 || r.step[i].time_ns > r.step[i - 1].time_ns);
 		CU_ASSERT(r.fed[i] - r.step[i].time_ns >= NS - 20000000LL);
-		late += r.fed[i] - r.step[i].time_ns > 1300000000LL;
+		if (walk_start(&r, i, 1.5)) {
+			int j = i;
+
+			while (j < r.n && walk_start(&r, j, 1.5))
+				j++;
+			CU_ASSERT(j < r.n && r.fed[i] == r.fed[j]);
+		} else {
+			late += r.fed[i] - r.step[i].time_ns > 1300000000LL;
+		}
 	}
 	/* Only the few weak steps confirmed late wait longer. */
 	CU_ASSERT(late <= 2);
 
 	/* Without the look-back the same freeze gives steps in its first
 	 * seconds (4 here): what the look-back is for. */
-	frozen = accel_shuffle_freeze(0, &r, &t0, &t1, &walk2);
+	frozen = accel_shuffle_freeze(0, 1, &r, &t0, &t1, &walk2);
 	CU_ASSERT(frozen >= 2);
 	for (int i = 0; i < r.n; i++)
 		CU_ASSERT(r.fed[i] - r.step[i].time_ns < 600000000LL || r.step[i].strength < 0.6);
+}
+
+/*
+ * Standing, with a step or two now and then (a fidget, a weight shift, the
+ * shuffles a freeze's look-back did not reach), then walks of 5 and 40
+ * steps. found[i]: steps within walk i (to 0.5 s after it: the stop).
+ */
+#define NWALKS 5
+static void accel_short_walks(int bout, double spm, int *found, int *truth)
+{
+	static const int walks[NWALKS] = { 1, 2, 2, 5, 40 };
+	struct accel_walk w = { 100, 0, spm, 0.15, 0.005, 0, 1000 };
+	static struct run r;
+	struct ras_detect_config cfg;
+	struct ras_device_info dev;
+	double t = 0, phase = 0, step = 60 / spm, from[NWALKS];
+
+	accel_dev(&dev, 1000);
+	memset(&r, 0, sizeof(r));
+	ras_detect_config_default(&cfg, RAS_SENSOR_ACCEL);
+	cfg.bout_steps = bout;
+	r.d = ras_detector_new(&cfg, &dev);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.d);
+	for (int i = 0; i < NWALKS; i++) {
+		accel_segment(&r, &w, t, t + 5, 0, &phase);
+		t += 5;
+		phase = M_PI;
+		from[i] = t;
+		truth[i] = accel_segment(&r, &w, t, t + walks[i] * step, 1, &phase);
+		t += walks[i] * step;
+	}
+	accel_segment(&r, &w, t, t + 5, 0, &phase);
+	run_end(&r);
+	for (int i = 0; i < NWALKS; i++)
+		found[i] = count(&r, RAS_FOOT_NONE, from[i], from[i] + walks[i] * step + 0.5);
+	/* Nothing else: no step while standing. */
+	CU_ASSERT_EQUAL(count(&r, RAS_FOOT_NONE, -1, from[0]), 0);
+	/* A walk's first three come with its fourth, each with its own time. */
+	for (int i = 0; i < r.n; i++) {
+		CU_ASSERT(i == 0 || r.step[i].time_ns > r.step[i - 1].time_ns);
+		if (bout > 1 && walk_start(&r, i, fmax(1.5, 2 * step))) {
+			int j = i;
+
+			while (j < r.n && walk_start(&r, j, fmax(1.5, 2 * step)))
+				j++;
+			CU_ASSERT(j < r.n && r.fed[i] == r.fed[j]);
+		}
+	}
+}
+
+static void test_accel_short_walks(void)
+{
+	int found[NWALKS], truth[NWALKS];
+
+	/* Every step counted: the short walks are found... */
+	accel_short_walks(1, 100, found, truth);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT(found[i] >= truth[i] && truth[i] >= 1);
+	/* ...and dropped from four steps on; the walks of 5 and 40 count. */
+	accel_short_walks(4, 100, found, truth);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(found[i], 0);
+	CU_ASSERT(abs(found[3] - truth[3]) <= 1 && truth[3] == 5);
+	CU_ASSERT(abs(found[4] - truth[4]) <= 1 && truth[4] == 40);
+	/* A slow walk (36 steps/min, 1.67 s a step, longer than the 1.5 s
+	 * pause that ends a walk) is still a walk: its rhythm sets the pause. */
+	accel_short_walks(4, 36, found, truth);
+	CU_ASSERT(abs(found[4] - truth[4]) <= 1);
 }
 
 static void test_rt(void)
@@ -1063,6 +1153,7 @@ void test_detect_register(void)
 		   { "accel: weak steps in a turn are counted", test_accel_turn },
 		   { "accel: swaying after a stop is no step", test_accel_stop },
 		   { "accel: 5 Hz trembling in place is no step", test_accel_tremor },
+		   { "accel: a walk counts from its fourth step", test_accel_short_walks },
 		   { "accel: a shuffling freeze is withdrawn by the look-back",
 		     test_accel_freeze_lookback },
 		   { "RT-safe: feed, sync, flush", test_rt });
