@@ -27,6 +27,7 @@ void test_engine_register(void);
 void test_limiter_register(void);
 void test_sound_register(void);
 void test_spsc_register(void);
+void test_decimal_register(void);
 void test_tempomap_register(void);
 void test_tempo_register(void);
 void test_session_register(void);
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 	test_limiter_register();
 	test_sound_register();
 	test_spsc_register();
+	test_decimal_register();
 	test_tempomap_register();
 	test_tempo_register();
 	test_session_register();
@@ -311,14 +313,19 @@ int main(int argc, char **argv)
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
-		/* Run one suite by name: build/run_tests engine */
+		/* One suite by name: build/run_tests engine; one test of it:
+		 * build/run_tests jack "the test's name" */
 		CU_pSuite s = CU_get_suite(argv[1]);
+		CU_pTest t = s && argc > 2 ? CU_get_test(s, argv[2]) : NULL;
 
-		if (!s) {
-			fprintf(stderr, "no suite '%s'\n", argv[1]);
+		if (!s || (argc > 2 && !t)) {
+			fprintf(stderr, "no %s '%s'\n", s ? "test" : "suite", s ? argv[2] : argv[1]);
 			return 2;
 		}
-		CU_basic_run_suite(s);
+		if (t)
+			CU_basic_run_test(s, t);
+		else
+			CU_basic_run_suite(s);
 	} else {
 		CU_basic_run_tests();
 	}

@@ -5,15 +5,14 @@
  * What session files and program files share: inih reads through a reader
  * that counts lines (so every message can say FILE:LINE), notes whether a
  * line is an indented continuation and which line first overflowed inih's
- * buffer; the first error found is kept, as "FILE:LINE: KEY: what"; numbers
- * are plain decimals in the C locale whatever the user's locale.
+ * buffer; the first error found is kept, as "FILE:LINE: KEY: what". Numbers
+ * are read with ras_decimal (decimal.h).
  *
  * Not RT-safe.
  */
 #ifndef RASBEAT_INIFILE_H
 #define RASBEAT_INIFILE_H
 
-#include <locale.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,7 +21,6 @@
 struct ras_ini {
 	FILE *f;			/* NULL: an empty text */
 	const char *file;		/* for messages */
-	locale_t c;
 	int line;			/* the line inih is on */
 	bool indented;			/* it starts with white space: a continuation */
 	bool at_start;
@@ -33,9 +31,7 @@ struct ras_ini {
 	int err_line;			/* of the first error; -1 one without a line; 0 none */
 };
 
-/* 0, or -ENOMEM with err "FILE: out of memory". */
-int ras_ini_init(struct ras_ini *ini, FILE *f, const char *file, char *err, size_t errlen);
-void ras_ini_fini(struct ras_ini *ini);
+void ras_ini_init(struct ras_ini *ini, FILE *f, const char *file, char *err, size_t errlen);
 
 /* inih's ini_parse_stream through the counting reader: its return value
  * (0, the first line a handler refused, or -2 out of memory). */
@@ -46,7 +42,5 @@ int ras_ini_parse(struct ras_ini *ini, int (*handler)(void *user, const char *se
 /* Record an error unless one is already recorded (line 0: none to name). */
 void ras_ini_vfail(struct ras_ini *ini, int line, const char *key, const char *fmt, va_list ap);
 
-/* A plain decimal: no hex, inf, nan or trailing junk. */
-bool ras_ini_decimal(const struct ras_ini *ini, const char *v, double *out);
 
 #endif

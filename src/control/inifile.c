@@ -1,29 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <errno.h>
 #include <ini.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rasbeat/inifile.h"
 
-int ras_ini_init(struct ras_ini *ini, FILE *f, const char *file, char *err, size_t errlen)
+void ras_ini_init(struct ras_ini *ini, FILE *f, const char *file, char *err, size_t errlen)
 {
 	*ini = (struct ras_ini){ .f = f, .file = file, .at_start = true, .err = err,
 				 .errlen = errlen };
-	ini->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (!ini->c) {
-		snprintf(err, errlen, "%s: out of memory", file);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-void ras_ini_fini(struct ras_ini *ini)
-{
-	if (ini->c)
-		freelocale(ini->c);
-	ini->c = (locale_t)0;
 }
 
 /* fgets for inih, counting lines so that messages can name them. */
@@ -67,13 +52,3 @@ void ras_ini_vfail(struct ras_ini *ini, int line, const char *key, const char *f
 		snprintf(ini->err, ini->errlen, "%s: %s", ini->file, msg);
 }
 
-bool ras_ini_decimal(const struct ras_ini *ini, const char *v, double *out)
-{
-	char *end;
-
-	if (!*v || strpbrk(v, "xXpPiInN"))
-		return false;
-	errno = 0;
-	*out = strtod_l(v, &end, ini->c);
-	return !*end && !errno && isfinite(*out);
-}

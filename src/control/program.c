@@ -7,8 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rasbeat/inifile.h"
 #include "rasbeat/bed.h"
+#include "rasbeat/decimal.h"
+#include "rasbeat/inifile.h"
 #include "rasbeat/program.h"
 
 #define ITEMS 64
@@ -280,7 +281,7 @@ static int handler(void *user, const char *section, const char *name, const char
 static int number(struct parser *ps, const struct item *it, double lo, double hi, bool integer,
 		  const char *unit, double *out)
 {
-	if (!ras_ini_decimal(&ps->ini, it->value, out))
+	if (!ras_decimal(it->value, out))
 		return fail(ps, it->line, it->name, "'%s' is not a number", it->value);
 	if (integer && *out != floor(*out))
 		return fail(ps, it->line, it->name, "'%s' is not a whole number", it->value);
@@ -464,7 +465,7 @@ static int judge(struct parser *ps, struct ras_program *p)
 					      (60 / p->start_rate + p->on_s + p->off_s) / 2 :
 					      p->on_s + p->off_s;
 
-				ras_ini_decimal(&ps->ini, at[K_MINUTES]->value, &x);
+				ras_decimal(at[K_MINUTES]->value, &x);
 				x = round(x * 60 / mean);
 				if (x > RAS_PROGRAM_CYCLES_MAX)
 					return fail(ps, at[K_MINUTES]->line, "minutes",
@@ -498,11 +499,11 @@ static int parse(FILE *f, const char *file, struct ras_program *p, char *err, si
 	const char *base = strrchr(file, '/');
 	int ret;
 
-	if (!ps || ras_ini_init(&ps->ini, f, file, err, errlen)) {
-		free(ps);
+	if (!ps) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		return -ENOMEM;
 	}
+	ras_ini_init(&ps->ini, f, file, err, errlen);
 	ret = ras_ini_parse(&ps->ini, handler, ps);
 	if (ret == -2) {
 		snprintf(err, errlen, "%s: out of memory", file);
@@ -522,7 +523,6 @@ static int parse(FILE *f, const char *file, struct ras_program *p, char *err, si
 				*strrchr(p->name, '.') = '\0';
 		}
 	}
-	ras_ini_fini(&ps->ini);
 	free(ps);
 	return ret;
 }

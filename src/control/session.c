@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "rasbeat/decimal.h"
 #include "rasbeat/inifile.h"
 #include "rasbeat/measures.h"
 #include "rasbeat/session.h"
@@ -182,7 +183,7 @@ static int fail(struct parser *ps, int line, const char *key, const char *fmt, .
 static int number(struct parser *ps, const char *key, const char *v, double lo, double hi,
 		  bool integer, const char *unit, double *out)
 {
-	if (!ras_ini_decimal(&ps->ini, v, out))
+	if (!ras_decimal(v, out))
 		return fail(ps, ps->ini.line, key, "'%s' is not a number", v);
 	if (integer && *out != floor(*out))
 		return fail(ps, ps->ini.line, key, "'%s' is not a whole number", v);
@@ -447,13 +448,14 @@ static struct ras_session *parse(const struct ras_session_config *cfg, FILE *f, 
 	const char *base = strrchr(file, '/');
 	int ret;
 
-	if (!ps || !s || ras_ini_init(&ps->ini, f, file, err, errlen)) {
+	if (!ps || !s) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		free(ps);
 		free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
+	ras_ini_init(&ps->ini, f, file, err, errlen);
 	ps->s = s;
 	s->cfg = *cfg;
 	s->side = RAS_FOOT_NONE;
@@ -474,7 +476,6 @@ static struct ras_session *parse(const struct ras_session_config *cfg, FILE *f, 
 		fail(ps, 0, NULL, "out of memory");
 	else
 		check(ps);
-	ras_ini_fini(&ps->ini);
 	if (ret || ps->ini.err_line) {
 		free(ps);
 		free(s);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rasbeat/bed.h"
+#include "rasbeat/decimal.h"
 
 #define DRONE_DB -24.0
 #define BINAURAL_DB -30.0
@@ -28,17 +29,6 @@ static bool in(double x, double lo, double hi)
 	return x >= lo && x <= hi;	/* false for NAN */
 }
 
-/* A decimal with nothing after it, in the C locale's notation. */
-static bool number(const char *s, double *out)
-{
-	char *end;
-
-	if (!*s || strpbrk(s, "xXpPnNiI"))
-		return false;
-	*out = strtod(s, &end);
-	return !*end && isfinite(*out);
-}
-
 int ras_bed_parse(const char *spec, struct ras_bed_config *cfg, char *err, size_t errlen)
 {
 	char buf[256], *save = NULL;
@@ -57,7 +47,7 @@ int ras_bed_parse(const char *spec, struct ras_bed_config *cfg, char *err, size_
 			*val++ = '\0';
 		if (!strcmp(part, "drone")) {
 			cfg->drone_hz = 110;
-			if (val && (!number(val, &cfg->drone_hz) || !in(cfg->drone_hz, 40, 500))) {
+			if (val && (!ras_decimal(val, &cfg->drone_hz) || !in(cfg->drone_hz, 40, 500))) {
 				snprintf(err, errlen, "--bed: drone=%s: a root of 40 to 500 Hz", val);
 				return -EINVAL;
 			}
@@ -66,8 +56,8 @@ int ras_bed_parse(const char *spec, struct ras_bed_config *cfg, char *err, size_
 
 			if (off)
 				*off++ = '\0';
-			if (!off || !number(val, &cfg->binaural_hz) ||
-			    !number(off, &cfg->binaural_offset_hz) || !in(cfg->binaural_hz, 40, 1000) ||
+			if (!off || !ras_decimal(val, &cfg->binaural_hz) ||
+			    !ras_decimal(off, &cfg->binaural_offset_hz) || !in(cfg->binaural_hz, 40, 1000) ||
 			    !in(cfg->binaural_offset_hz, 0.5, 40) ||
 			    cfg->binaural_hz + cfg->binaural_offset_hz > 1500) {
 				snprintf(err, errlen, "--bed: binaural: CARRIER:OFFSET in Hz, a carrier of "
@@ -76,7 +66,7 @@ int ras_bed_parse(const char *spec, struct ras_bed_config *cfg, char *err, size_
 			}
 		} else if (!strcmp(part, "pulse")) {
 			cfg->pulse_hz = 40;
-			if (val && (!number(val, &cfg->pulse_hz) || !in(cfg->pulse_hz, 20, 200))) {
+			if (val && (!ras_decimal(val, &cfg->pulse_hz) || !in(cfg->pulse_hz, 20, 200))) {
 				snprintf(err, errlen, "--bed: pulse=%s: a tone of 20 to 200 Hz", val);
 				return -EINVAL;
 			}

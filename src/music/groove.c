@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "midi-priv.h"
+#include "rasbeat/decimal.h"
 #include "rasbeat/inifile.h"
 #include "rasbeat/schedule.h"
 
@@ -91,7 +92,7 @@ static int integer(struct parser *ps, const struct item *it, int lo, int hi, int
 {
 	double x;
 
-	if (!ras_ini_decimal(&ps->ini, it->value, &x) || x != floor(x))
+	if (!ras_decimal(it->value, &x) || x != floor(x))
 		return fail(ps, it->line, it->name, "'%s' is not a whole number", it->value);
 	if (x < lo || x > hi)
 		return fail(ps, it->line, it->name, "%s is outside %d..%d", it->value, lo, hi);
@@ -101,7 +102,7 @@ static int integer(struct parser *ps, const struct item *it, int lo, int hi, int
 
 static int number(struct parser *ps, const struct item *it, double lo, double hi, double *out)
 {
-	if (!ras_ini_decimal(&ps->ini, it->value, out))
+	if (!ras_decimal(it->value, out))
 		return fail(ps, it->line, it->name, "'%s' is not a number", it->value);
 	if (!(*out >= lo && *out <= hi))
 		return fail(ps, it->line, it->name, "%s is outside %g..%g", it->value, lo, hi);
@@ -558,11 +559,12 @@ int ras_midi_parse_groove(const char *text, const char *name, struct ras_midi **
 	*out = NULL;
 	if (ps)
 		ps->item = calloc(ITEMS, sizeof(*ps->item));
-	if (!ps || !ps->item || !m || ras_ini_init(&ps->ini, NULL, name, err, errlen)) {
+	if (!ps || !ps->item || !m) {
 		snprintf(err, errlen, "%s: out of memory", name);
 		ret = -ENOMEM;
 		goto cleanup;
 	}
+	ras_ini_init(&ps->ini, NULL, name, err, errlen);
 	if (*text && !(f = fmemopen((void *)text, strlen(text), "r"))) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", name, strerror(-ret));
@@ -588,10 +590,8 @@ cleanup:
 	if (f)
 		fclose(f);
 	ras_midi_free(m);
-	if (ps) {
-		ras_ini_fini(&ps->ini);
+	if (ps)
 		free(ps->item);
-	}
 	free(ps);
 	return ret;
 }

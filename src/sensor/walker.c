@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rasbeat/decimal.h"
 #include "rasbeat/walker.h"
 
 #define RING RAS_WALKER_BEATS
@@ -109,19 +110,6 @@ static bool valid(const struct ras_walker_config *cfg, char *msg, size_t len)
 	return true;
 }
 
-/* A finite decimal; no hex, inf, nan or trailing junk. */
-static bool decimal(const char *s, double *out)
-{
-	const char *p = s + (*s == '-' || *s == '+');
-	char *end;
-
-	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
-		return false;
-	errno = 0;
-	*out = strtod(s, &end);
-	return !*end && !errno && isfinite(*out) && !strpbrk(s, "xXpP");
-}
-
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, const char *key, const char *fmt, ...)
 {
@@ -155,7 +143,7 @@ static int parse_item(const char *key, char *val, struct ras_walker_config *cfg,
 			continue;
 		if (once(key, i, seen, err, errlen))
 			return -EINVAL;
-		if (!decimal(val, &v))
+		if (!ras_decimal(val, &v))
 			return fail(err, errlen, key, "'%s' is not a number", val);
 		if (v < nums[i].lo || v > nums[i].hi)
 			return fail(err, errlen, key, "%s is out of range (%g to %g)", val,
@@ -190,7 +178,7 @@ static int parse_item(const char *key, char *val, struct ras_walker_config *cfg,
 	colon = strchr(val, ':');
 	if (colon)
 		*colon = '\0';
-	if (!colon || !decimal(val, &v) || !decimal(colon + 1, &l)) {
+	if (!colon || !ras_decimal(val, &v) || !ras_decimal(colon + 1, &l)) {
 		if (colon)
 			*colon = ':';
 		return fail(err, errlen, key, "'%s' is not START:LENGTH (seconds)", val);

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -10,6 +9,7 @@
 
 #include "rasbeat/bed.h"
 #include "rasbeat/cli.h"
+#include "rasbeat/decimal.h"
 #include "rasbeat/program.h"
 #include "rasbeat/render.h"
 #include "rasbeat/sessionlog.h"
@@ -231,16 +231,7 @@ static int usage_error(char *err, size_t errlen, const char *fmt, ...)
 static int number(const char *opt, const char *s, double min, double max, double *out,
 		  char *err, size_t errlen)
 {
-	char *end;
-	const char *p = s;
-
-	if (*p == '-' || *p == '+')
-		p++;
-	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
-		return usage_error(err, errlen, "%s: '%s' is not a number", opt, s);
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end || errno || !isfinite(*out) || strpbrk(s, "xXpP"))
+	if (!ras_decimal(s, out))
 		return usage_error(err, errlen, "%s: '%s' is not a number", opt, s);
 	if (*out < min || *out > max)
 		return usage_error(err, errlen, "%s: %s is out of range (%g to %g)", opt, s, min, max);

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * rasbeat - the one way numbers are read from people and files
+ *
+ * Command-line options, session and program files, walker and bed specs all
+ * take a decimal with a dot whatever the locale: an optional sign, then a
+ * digit (or a dot and a digit), and nothing after the number. No hex, no
+ * inf or nan, nothing that overflows. Each caller checks its own range and
+ * words its own error, naming the option, key or line.
+ *
+ * Not RT-safe (the first call makes the C locale it reads with).
+ */
+#ifndef RASBEAT_DECIMAL_H
+#define RASBEAT_DECIMAL_H
+
+#include <stdbool.h>
+
+/* true and *out set when s is such a decimal; false otherwise. */
+bool ras_decimal(const char *s, double *out);
+
+#endif
