@@ -1242,16 +1242,17 @@ static int reconnect(struct ras_jack **jack, struct session *s, struct loop *l,
 		*jack = j;
 		pc->jack = j;
 		if (ras_jack_latency(j) / rate != l->latency_s) {
-			/* The record's heard times keep the first latency: its
-			 * writer thread reads it unlocked. */
 			l->latency_s = ras_jack_latency(j) / rate;
 			if (l->tempo)
 				ras_tempo_set_latency(l->tempo, l->latency_s);
 			if (l->session)
 				ras_session_set_latency(l->session, l->latency_s);
-			if (l->slog)
+			if (l->slog) {
+				/* session.json keeps the first; heard times follow. */
+				ras_sessionlog_set_latency(l->slog, l->latency_s);
 				ras_sessionlog_event(l->slog, l->now, RAS_EVENT_INFO,
 						     "playback latency now %.1f ms", 1000 * l->latency_s);
+			}
 		}
 		if (pc->cs && ras_clocksync_jack_start(pc->cs, ras_jack_client(j), true, 1000))
 			fprintf(stderr, "rasbeat: cannot measure the JACK clock again: steps will not be placed\n");

@@ -68,7 +68,9 @@ int ras_sessionlog_info(struct ras_sessionlog *log, const char *section, const c
 			const char *value);
 int ras_sessionlog_info_num(struct ras_sessionlog *log, const char *section, const char *key,
 			    double value);
-/* The playback latency once known (before ras_sessionlog_start). */
+/* The playback latency once known. Before ras_sessionlog_start, also what
+ * session.json says; after it (a reconnection, from the producer's thread),
+ * for the heard times of the beats given from then on. */
 void ras_sessionlog_set_latency(struct ras_sessionlog *log, double latency_s);
 /* The command line, as given. */
 int ras_sessionlog_info_argv(struct ras_sessionlog *log, int argc, char *const argv[]);

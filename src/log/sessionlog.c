@@ -27,6 +27,7 @@ enum msg_kind { MSG_BEAT, MSG_STEP, MSG_EVENT };
 
 struct msg {
 	enum msg_kind kind;
+	double heard_s;			/* a beat's, with the latency when it was given */
 	union {
 		struct ras_beat beat;
 		struct ras_step step;
@@ -54,7 +55,8 @@ static const char *const out_header[OUT_COUNT] = {
 
 struct ras_sessionlog {
 	char dir[PATH_MAX];
-	double rate, latency_s;
+	double rate;
+	double heard_latency_s;		/* the producer's: beats given from now on */
 	struct ras_spsc *q;
 	pthread_t thread;
 	bool started, closed;
@@ -101,7 +103,7 @@ static bool push(struct ras_sessionlog *log, const struct msg *m)
 
 bool ras_sessionlog_beat(struct ras_sessionlog *log, const struct ras_beat *b)
 {
-	struct msg m = { .kind = MSG_BEAT, .beat = *b };
+	struct msg m = { .kind = MSG_BEAT, .beat = *b, .heard_s = b->time + log->heard_latency_s };
 
 	return push(log, &m);
 }
@@ -306,7 +308,7 @@ static int phase_at(const struct ras_record *r, double t)
 	return -1;
 }
 
-static void write_beat(struct ras_sessionlog *log, const struct ras_beat *b)
+static void write_beat(struct ras_sessionlog *log, const struct ras_beat *b, double heard_s)
 {
 	struct ras_record_beat rb = { .index = b->index, .frame = b->frame, .accent =
 				      b->accent == RAS_BEAT_ACCENT, .audible = b->audible };
@@ -316,7 +318,7 @@ static void write_beat(struct ras_sessionlog *log, const struct ras_beat *b)
 
 	row_printf(row, &len, sizeof(row), "%lld,%lld", (long long)b->index, (long long)b->frame);
 	rb.time_s = row_num(row, &len, sizeof(row), "%.6f", b->time, true);
-	rb.heard_s = row_num(row, &len, sizeof(row), "%.6f", b->time + log->latency_s, true);
+	rb.heard_s = row_num(row, &len, sizeof(row), "%.6f", heard_s, true);
 	rb.tempo_bpm = row_num(row, &len, sizeof(row), "%.4f", b->tempo, true);
 	row_printf(row, &len, sizeof(row), ",%d,%d", rb.accent, rb.audible);
 	rb.phase = phase_at(&log->rec, rb.time_s);
@@ -538,7 +540,7 @@ static void handle(struct ras_sessionlog *log, const struct msg *m)
 {
 	switch (m->kind) {
 	case MSG_BEAT:
-		write_beat(log, &m->beat);
+		write_beat(log, &m->beat, m->heard_s);
 		release_steps(log, false);
 		break;
 	case MSG_STEP:
@@ -617,7 +619,7 @@ struct ras_sessionlog *ras_sessionlog_new(const struct ras_sessionlog_config *cf
 		log->out[i].fd = -1;
 	ras_record_init(&log->rec);
 	log->rate = cfg->rate;
-	log->latency_s = cfg->latency_s;
+	log->heard_latency_s = cfg->latency_s;
 	if ((size_t)snprintf(log->dir, sizeof(log->dir), "%s", cfg->dir) >= sizeof(log->dir)) {
 		snprintf(err, errlen, "%.64s...: path too long", cfg->dir);
 		ret = -ENAMETOOLONG;
@@ -719,7 +721,10 @@ int ras_sessionlog_info_num(struct ras_sessionlog *log, const char *sec, const c
 
 void ras_sessionlog_set_latency(struct ras_sessionlog *log, double latency_s)
 {
-	log->latency_s = latency_s;
+	log->heard_latency_s = latency_s;
+	/* The rest is the writer's once it runs: session.json keeps the first. */
+	if (log->started)
+		return;
 	log->rec.latency_s = latency_s;
 	json_object_set_new(log->info, "latency_s", json_real(latency_s));
 	json_object_set_new(log->info, "latency_frames", json_integer(llround(latency_s * log->rate)));

@@ -215,6 +215,50 @@ static void test_locale(void)
 	ras_sessionlog_free(log);
 }
 
+/*
+ * A reconnection brings a server of another latency: the beats given after
+ * it are heard that much later, those before as they were; session.json
+ * keeps the first, and steps are matched against the new heard times.
+ */
+static void test_latency_change(void)
+{
+	const char *dir = test_path("slog-latency");
+	struct ras_sessionlog *log = open_log(dir, 0);
+	char err[512], *text;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	CU_ASSERT_EQUAL(ras_sessionlog_start(log, err, sizeof(err)), 0);
+	ras_sessionlog_phase(log, 0, "walk", "cue");
+	for (int i = 0; i < 8; i++) {
+		struct ras_beat b = beat_at(i, 120, true);
+		struct ras_step st = { .foot = RAS_FOOT_LEFT };
+
+		if (i == 4)
+			ras_sessionlog_set_latency(log, 0.1);
+		ras_sessionlog_beat(log, &b);
+		st.time_ns = llround((b.time + (i < 4 ? LATENCY : 0.1) + 0.020) * 1e9);
+		ras_sessionlog_step(log, &st);
+	}
+	CU_ASSERT_EQUAL(ras_sessionlog_close(log, 4.0, "finished", err, sizeof(err)), 0);
+	text = slurp(dir, "beats.csv");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n3,72000,1.500000,1.510000,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n4,96000,2.000000,2.100000,"));
+	free(text);
+	/* Every step 20 ms after its beat as heard, before and after. */
+	text = slurp(dir, "steps.csv");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n1.530000,L,0.500000,3,20.000,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n2.120000,L,0.590000,4,20.000,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n3.620000,L,0.500000,7,20.000,"));
+	free(text);
+	text = slurp(dir, "session.json");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"latency_s\": 0.01"));
+	free(text);
+	ras_sessionlog_free(log);
+}
+
 static void test_refusals(void)
 {
 	const char *dir = test_path("slog-twice"), *file = test_path("slog-file");
@@ -340,6 +384,7 @@ void test_sessionlog_register(void)
 	TEST_SUITE("sessionlog",
 		   { "rows, matching, session.json, summary read back", test_rows },
 		   { "dot decimals in a comma locale", test_locale },
+		   { "a new latency after a reconnection: heard times follow", test_latency_change },
 		   { "a session folder is never reused; unmakeable folder", test_refusals },
 		   { "full disk: reported, whole rows only", test_disk_full },
 		   { "full queue: rows counted as lost", test_queue_full },
