@@ -203,8 +203,7 @@ void ras_jack_close(struct ras_jack *j)
 	if (!j)
 		return;
 	ras_jack_stop(j);
-	if (!atomic_load(&j->lost))
-		jack_client_close(j->client);
+	jack_client_close(j->client);
 	free(j);
 }
 
