@@ -171,7 +171,7 @@ static double replay(const struct ras_evemu *rec, const struct truth *tr, struct
 	size_t n = ras_evemu_count(rec);
 	struct ras_detect_config cfg;
 	struct ras_detector *d;
-	struct ras_step st[8];
+	struct ras_step st[RAS_DETECT_MAX_STEPS];
 	clock_t c0;
 	int k;
 
@@ -183,11 +183,11 @@ static double replay(const struct ras_evemu *rec, const struct truth *tr, struct
 		return -1;
 	c0 = clock();
 	for (size_t i = 0; i < n; i++) {
-		k = ras_detector_feed(d, &ev[i], st, 8);
+		k = ras_detector_feed(d, &ev[i], st, RAS_DETECT_MAX_STEPS);
 		for (int j = 0; j < k; j++)
 			push_mark(found, st[j].time_ns * 1e-9, st[j].foot);
 	}
-	k = ras_detector_flush(d, st, 8);
+	k = ras_detector_flush(d, st, RAS_DETECT_MAX_STEPS);
 	for (int j = 0; j < k; j++)
 		push_mark(found, st[j].time_ns * 1e-9, st[j].foot);
 	c0 = clock() - c0;

@@ -1378,6 +1378,8 @@ static int run_play(const struct ras_options *o, const char *map_text, struct ra
 
 		loop.now = frame / rate;
 		if (ras_jack_lost(jack, why, sizeof(why))) {
+			/* Beats of the old server are heard with its latency. */
+			drain_beats(s.engine, &loop);
 			if (o->reconnect && !reconnect(&jack, &s, &loop, o, op, sensor, &pc, why)) {
 				seen = -1;
 				clock_gettime(CLOCK_MONOTONIC, &quiet_since);
@@ -1608,9 +1610,9 @@ static int run_analyze(const struct ras_options *o)
 	count = ras_evemu_count(rec);
 	/* As fast as possible: the recording's own time axis is the clock. */
 	for (size_t i = 0; i <= count; i++) {
-		struct ras_step found[16];
-		int k = i < count ? ras_detector_feed(det, &ev[i], found, 16) :
-			ras_detector_flush(det, found, 16);
+		struct ras_step found[RAS_DETECT_MAX_STEPS];
+		int k = i < count ? ras_detector_feed(det, &ev[i], found, RAS_DETECT_MAX_STEPS) :
+			ras_detector_flush(det, found, RAS_DETECT_MAX_STEPS);
 
 		if (k > 0 && steps_add(&steps, found, (size_t)k)) {
 			fprintf(stderr, "rasbeat: out of memory\n");

@@ -88,13 +88,21 @@ struct ras_detector *ras_detector_new(const struct ras_detect_config *cfg,
 				      const struct ras_device_info *dev);
 void ras_detector_free(struct ras_detector *d);
 
+/* A feed or a flush reports at most this many steps at once (a walk's
+ * first steps come with its fourth, after the look-back). */
+#define RAS_DETECT_MAX_STEPS 32
+
 /* Feed one event; steps found are written to out (up to max); returns how
- * many. Give out room for 8: a walk's first steps come together. RT-safe. */
+ * many. Give out room for RAS_DETECT_MAX_STEPS: with less, steps that do
+ * not fit wait for a later call, and with less than bout_steps a walk's
+ * first steps cannot come out and are lost once ACC_NOUT are held. RT-safe. */
 int ras_detector_feed(struct ras_detector *d, const struct ras_input_event *ev,
 		      struct ras_step *out, int max);
 /* State events from a re-sync: update state, never report a step. RT-safe. */
 void ras_detector_sync(struct ras_detector *d, const struct ras_input_event *ev);
-/* End of stream: report anything pending. RT-safe. */
+/* End of stream: report anything pending (all of it with room for
+ * RAS_DETECT_MAX_STEPS; a walk of fewer than bout_steps is dropped).
+ * RT-safe. */
 int ras_detector_flush(struct ras_detector *d, struct ras_step *out, int max);
 
 #endif

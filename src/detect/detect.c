@@ -124,6 +124,9 @@
 #define WALK_K 2.0		/* ...unless its steps are that slow */
 #define ACC_WALK_MAX 8		/* bout_steps at most */
 
+_Static_assert(ACC_NOUT + ACC_NPEND + 2 + ACC_WALK_MAX <= RAS_DETECT_MAX_STEPS,
+	       "a feed or a flush can report every step held");
+
 struct fsw_chan {
 	int nkeys;			/* keys of the channel held (raw) */
 	bool down;			/* debounced contact */
@@ -708,8 +711,7 @@ static int accel_emit(struct ras_detector *d, int64_t now, bool all, struct ras_
 	struct accel *a = &d->acc;
 	int k = 0;
 
-	while (k < a->nout && (n == 0 || n + a->nwait < max) &&
-	       (all || now - a->out[k].t >= d->lookback)) {
+	while (k < a->nout && n + a->nwait < max && (all || now - a->out[k].t >= d->lookback)) {
 		n = accel_walk(d, &a->out[k], out, max, n);
 		k++;
 	}
@@ -732,9 +734,11 @@ static int accel_release(struct ras_detector *d, int64_t now, struct ras_step *o
 		if (d->lookback && p->t <= a->t_frozen)
 			continue;
 		/* Full (more steps than ACC_NOUT within the look-back): the
-		 * oldest goes now, early rather than lost. */
+		 * oldest goes now, early rather than lost, unless out has no
+		 * room for it and its walk (RAS_DETECT_MAX_STEPS has). */
 		if (a->nout == ACC_NOUT) {
-			n = accel_walk(d, &a->out[0], out, max, n);
+			if (n + a->nwait < max)
+				n = accel_walk(d, &a->out[0], out, max, n);
 			a->nout--;
 			memmove(a->out, a->out + 1, a->nout * sizeof(a->out[0]));
 		}

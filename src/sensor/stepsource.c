@@ -7,7 +7,7 @@
 #include "rasbeat/evemu.h"
 #include "rasbeat/stepsource.h"
 
-#define PENDING 64
+#define PENDING 128
 
 struct ras_stepsource {
 	struct ras_detector *det;
@@ -133,7 +133,7 @@ static void poll_replay(struct ras_stepsource *s, int64_t now_ns)
 {
 	const struct ras_input_event *ev = ras_evemu_events(s->rec);
 	size_t count = ras_evemu_count(s->rec);
-	struct ras_step found[16];
+	struct ras_step found[RAS_DETECT_MAX_STEPS];
 
 	if (!s->started && count) {
 		s->offset_ns = now_ns - ev[0].time_ns;
@@ -141,12 +141,14 @@ static void poll_replay(struct ras_stepsource *s, int64_t now_ns)
 	}
 	/* Stop early when the pending list could overflow; the rest waits. */
 	while (s->next < count && ev[s->next].time_ns + s->offset_ns <= now_ns &&
-	       s->npending <= PENDING - 16) {
-		place(s, found, ras_detector_feed(s->det, &ev[s->next], found, 16));
+	       s->npending <= PENDING - RAS_DETECT_MAX_STEPS) {
+		place(s, found,
+		      ras_detector_feed(s->det, &ev[s->next], found, RAS_DETECT_MAX_STEPS));
 		s->next++;
 	}
-	if (s->next == count && s->started && !s->flushed && s->npending <= PENDING - 16) {
-		place(s, found, ras_detector_flush(s->det, found, 16));
+	if (s->next == count && s->started && !s->flushed &&
+	    s->npending <= PENDING - RAS_DETECT_MAX_STEPS) {
+		place(s, found, ras_detector_flush(s->det, found, RAS_DETECT_MAX_STEPS));
 		s->flushed = true;
 	}
 }
@@ -155,13 +157,14 @@ static void poll_live(struct ras_stepsource *s, ras_stepsource_news_fn news, voi
 {
 	struct ras_evdev_event e;
 	struct ras_evdev_status st;
-	struct ras_step found[16];
+	struct ras_step found[RAS_DETECT_MAX_STEPS];
 
-	while (s->npending <= PENDING - 16 && ras_evdev_reader_pop(s->reader, &e)) {
+	while (s->npending <= PENDING - RAS_DETECT_MAX_STEPS && ras_evdev_reader_pop(s->reader, &e)) {
 		if (e.flags & RAS_EVDEV_SYNCED)
 			ras_detector_sync(s->det, &e.ev);
 		else
-			place(s, found, ras_detector_feed(s->det, &e.ev, found, 16));
+			place(s, found,
+			      ras_detector_feed(s->det, &e.ev, found, RAS_DETECT_MAX_STEPS));
 	}
 	while (ras_evdev_reader_status(s->reader, &st))
 		if (news)

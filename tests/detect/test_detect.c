@@ -47,6 +47,8 @@ struct run {
 	struct ras_step step[MAXSTEPS];
 	int64_t fed[MAXSTEPS];	/* the time of the event that reported each */
 	int n;
+	int room;		/* at most this many steps a call; 0: all there is */
+	int64_t sync_from, sync_to;	/* frames ended in [from, to) are a re-sync */
 	int32_t last[RAS_ABS_COUNT];
 	bool sent[RAS_ABS_COUNT];
 };
@@ -67,9 +69,14 @@ static void run_init(struct run *r, enum ras_sensor_kind kind, const struct ras_
 static void ev(struct run *r, int64_t t, int type, int code, int value)
 {
 	struct ras_input_event e = { .time_ns = t, .type = type, .code = code, .value = value };
-	int k = ras_detector_feed(r->d, &e, r->step + r->n, MAXSTEPS - r->n);
+	int max = r->room && r->room < MAXSTEPS - r->n ? r->room : MAXSTEPS - r->n, k;
 
-	CU_ASSERT(k >= 0);
+	if (type == EV_SYN && t >= r->sync_from && t < r->sync_to) {
+		ras_detector_sync(r->d, &e);
+		return;
+	}
+	k = ras_detector_feed(r->d, &e, r->step + r->n, max);
+	CU_ASSERT(k >= 0 && k <= max);
 	for (int i = 0; i < k; i++)
 		r->fed[r->n + i] = t;
 	r->n += k;
@@ -1080,6 +1087,57 @@ static void test_accel_short_walks(void)
 	CU_ASSERT(abs(found[4] - truth[4]) <= 1);
 }
 
+/*
+ * A walk, a pause and a short walk fed with room for 4 or 8 steps a call,
+ * or with half a second of it re-synced (ras_detector_sync has no room):
+ * the same steps come out as with all the room there is, later if need be.
+ */
+static void accel_room_run(struct run *r, int room, double sync_s)
+{
+	struct accel_walk w = { 100, 0, 110, 0.15, 0.005, 0, 1000 };
+	struct ras_detect_config cfg;
+	struct ras_device_info dev;
+	double phase = 0;
+
+	rng = 88172645463325252ULL;
+	accel_dev(&dev, 1000);
+	memset(r, 0, sizeof(*r));
+	ras_detect_config_default(&cfg, RAS_SENSOR_ACCEL);
+	r->d = ras_detector_new(&cfg, &dev);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->d);
+	r->room = room;
+	if (sync_s > 0) {
+		r->sync_from = (int64_t)(sync_s * NS);
+		r->sync_to = r->sync_from + NS / 2;
+	}
+	accel_segment(r, &w, 0, 3, 0, &phase);
+	phase = M_PI;
+	accel_segment(r, &w, 3, 23, 1, &phase);
+	accel_segment(r, &w, 23, 27, 0, &phase);
+	phase = M_PI;
+	accel_segment(r, &w, 27, 30.5, 1, &phase);
+	accel_segment(r, &w, 30.5, 34, 0, &phase);
+	run_end(r);
+}
+
+static void test_accel_room(void)
+{
+	static struct run ref, r;
+	static const struct {
+		int room;
+		double sync_s;
+	} runs[] = { { 4, 0 }, { 8, 0 }, { 0, 12.3 }, { 0, 28.7 } };
+
+	accel_room_run(&ref, 0, 0);
+	CU_ASSERT(ref.n > 40);
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		accel_room_run(&r, runs[k].room, runs[k].sync_s);
+		CU_ASSERT_EQUAL(r.n, ref.n);
+		for (int i = 0; i < r.n && i < ref.n; i++)
+			CU_ASSERT_EQUAL(r.step[i].time_ns, ref.step[i].time_ns);
+	}
+}
+
 static void test_rt(void)
 {
 	struct accel_walk w = { 100, 0, 100, 0.15, 0.01, 0, 1000 };
@@ -1154,6 +1212,7 @@ void test_detect_register(void)
 		   { "accel: swaying after a stop is no step", test_accel_stop },
 		   { "accel: 5 Hz trembling in place is no step", test_accel_tremor },
 		   { "accel: a walk counts from its fourth step", test_accel_short_walks },
+		   { "accel: no step lost to a small out or a re-sync", test_accel_room },
 		   { "accel: a shuffling freeze is withdrawn by the look-back",
 		     test_accel_freeze_lookback },
 		   { "RT-safe: feed, sync, flush", test_rt });
