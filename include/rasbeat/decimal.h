@@ -4,8 +4,9 @@
  *
  * Command-line options, session and program files, walker and bed specs all
  * take a decimal with a dot whatever the locale: an optional sign, then a
- * digit (or a dot and a digit), and nothing after the number. No hex, no
- * inf or nan, nothing that overflows. Each caller checks its own range and
+ * digit (or a dot and a digit), and nothing after the number: no white
+ * space around it either. No hex, no inf or nan, nothing that overflows
+ * or underflows (1e-400; zero itself is fine). Each caller checks its own range and
  * words its own error, naming the option, key or line.
  *
  * Not RT-safe (the first call makes the C locale it reads with).

@@ -25,7 +25,7 @@ static void test_accepts(void)
 static void test_refuses(void)
 {
 	static const char *const bad[] = { "", "-", ".", "+.", "e3", " 5", "5 ", "5x", "0x10",
-					   "1p3", "inf", "-inf", "nan", "NAN", "1e999", "1,5",
+					   "1p3", "inf", "-inf", "nan", "NAN", "1e999", "1e-400", "1,5",
 					   "--1", "five" };
 	double v = 42;
 
