@@ -26,7 +26,7 @@
  * -ENOMEM. end: `ret`, or -EIO when writing to out failed.
  */
 struct ras_c_numeric {
-	locale_t c, old;
+	locale_t old;
 };
 
 int ras_c_numeric_begin(struct ras_c_numeric *l);

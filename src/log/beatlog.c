@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include "rasbeat/beatlog.h"
+#include "rasbeat/decimal.h"
 #include "rasbeat/tmpfile.h"
 
 struct ras_beatlog {
 	FILE *f;
-	locale_t c_locale;
 	struct ras_tmpfile file;
 };
 
@@ -24,14 +24,7 @@ struct ras_beatlog *ras_beatlog_create(const char *path, char *err, size_t errle
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	log->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (!log->c_locale) {
-		snprintf(err, errlen, "%s: no C locale", path);
-		free(log);
-		return NULL;
-	}
 	if (ras_tmpfile_open(&log->file, path, 0666, err, errlen)) {
-		freelocale(log->c_locale);
 		free(log);
 		return NULL;
 	}
@@ -40,7 +33,6 @@ struct ras_beatlog *ras_beatlog_create(const char *path, char *err, size_t errle
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		close(log->file.fd);
 		ras_tmpfile_discard(&log->file);
-		freelocale(log->c_locale);
 		free(log);
 		return NULL;
 	}
@@ -50,7 +42,7 @@ struct ras_beatlog *ras_beatlog_create(const char *path, char *err, size_t errle
 
 int ras_beatlog_write(struct ras_beatlog *log, const struct ras_beat *b)
 {
-	locale_t old = uselocale(log->c_locale);
+	locale_t old = uselocale(ras_c_locale());
 	int n = fprintf(log->f, "%" PRId64 ",%" PRId64 ",%.9f,%.6f,%d,%d\n", b->index, b->frame,
 			b->time, b->tempo, b->accent == RAS_BEAT_ACCENT, b->audible);
 
@@ -84,7 +76,6 @@ int ras_beatlog_commit(struct ras_beatlog *log, char *err, size_t errlen)
 		ras_tmpfile_discard(&log->file);
 	else
 		ret = ras_tmpfile_commit(&log->file, err, errlen);
-	freelocale(log->c_locale);
 	free(log);
 	return ret;
 }
@@ -95,6 +86,5 @@ void ras_beatlog_abort(struct ras_beatlog *log)
 		return;
 	fclose(log->f);
 	ras_tmpfile_discard(&log->file);
-	freelocale(log->c_locale);
 	free(log);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rasbeat/decimal.h"
 #include "rasbeat/gait.h"
 #include "rasbeat/measures.h"
 #include "rasbeat/record.h"
@@ -643,7 +644,7 @@ int ras_record_load(struct ras_record *r, const char *dir, char *err, size_t err
 		snprintf(err, errlen, "%s: not a folder", d);
 		return -ENOTDIR;
 	}
-	c.c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	c.c = ras_c_locale();
 	if (!c.c) {
 		snprintf(err, errlen, "%s: no C locale", d);
 		return -ENOMEM;
@@ -659,7 +660,6 @@ int ras_record_load(struct ras_record *r, const char *dir, char *err, size_t err
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", d);
 	free(c.buf);
-	freelocale(c.c);
 	if (ret)
 		ras_record_clear(r);
 	return ret;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rasbeat/decimal.h"
 #include "rasbeat/steplog.h"
 #include "rasbeat/tmpfile.h"
 
@@ -14,30 +15,23 @@ int ras_steplog_write(const char *path, const struct ras_step *steps, size_t n,
 		      char *err, size_t errlen)
 {
 	struct ras_tmpfile t;
-	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0), old;
+	locale_t old;
 	int64_t last[2] = { -1, -1 };
 	FILE *f;
 	int ret;
 
-	if (!c) {
-		snprintf(err, errlen, "%s: no C locale", path);
-		return -ENOMEM;
-	}
 	ret = ras_tmpfile_open(&t, path, 0666, err, errlen);
-	if (ret) {
-		freelocale(c);
+	if (ret)
 		return ret;
-	}
 	f = fdopen(t.fd, "w");
 	if (!f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		close(t.fd);
 		ras_tmpfile_discard(&t);
-		freelocale(c);
 		return ret;
 	}
-	old = uselocale(c);
+	old = uselocale(ras_c_locale());
 	fputs("time_s,foot,interval_s,stride_s\n", f);
 	for (size_t i = 0; i < n; i++) {
 		int foot = steps[i].foot;
@@ -54,7 +48,6 @@ int ras_steplog_write(const char *path, const struct ras_step *steps, size_t n,
 			last[foot] = steps[i].time_ns;
 	}
 	uselocale(old);
-	freelocale(c);
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		ret = errno ? -errno : -EIO;
 		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));

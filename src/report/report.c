@@ -702,7 +702,6 @@ static int progress_begin(struct progress *p, const struct ras_record *const *re
 	if (!p->cells) {
 		free(p->rows);
 		uselocale(p->l.old);
-		freelocale(p->l.c);
 		return -ENOMEM;
 	}
 	progress_title(p->title, sizeof(p->title), p->rows, n);

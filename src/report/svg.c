@@ -4,21 +4,20 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rasbeat/decimal.h"
 #include "rasbeat/svg.h"
 
 int ras_c_numeric_begin(struct ras_c_numeric *l)
 {
-	l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (!l->c)
+	if (!ras_c_locale())
 		return -ENOMEM;
-	l->old = uselocale(l->c);
+	l->old = uselocale(ras_c_locale());
 	return 0;
 }
 
 int ras_c_numeric_end(struct ras_c_numeric *l, FILE *out, int ret)
 {
 	uselocale(l->old);
-	freelocale(l->c);
 	if (fflush(out) || ferror(out))
 		return -EIO;
 	return ret;

@@ -17,6 +17,12 @@ static void make_c_locale(void)
 	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 }
 
+locale_t ras_c_locale(void)
+{
+	pthread_once(&once, make_c_locale);
+	return c_locale;
+}
+
 bool ras_decimal(const char *s, double *out)
 {
 	const char *p = s + (*s == '-' || *s == '+');
@@ -27,10 +33,9 @@ bool ras_decimal(const char *s, double *out)
 		return false;
 	if (strpbrk(s, "xXpP"))
 		return false;
-	pthread_once(&once, make_c_locale);
 	errno = 0;
 	/* Without a C locale object (out of memory), the process's own. */
-	v = c_locale ? strtod_l(s, &end, c_locale) : strtod(s, &end);
+	v = ras_c_locale() ? strtod_l(s, &end, ras_c_locale()) : strtod(s, &end);
 	if (*end || errno || !isfinite(v))
 		return false;
 	*out = v;
