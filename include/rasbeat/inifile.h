@@ -41,6 +41,9 @@ int ras_ini_parse(struct ras_ini *ini, int (*handler)(void *user, const char *se
 
 /* Record an error unless one is already recorded (line 0: none to name). */
 void ras_ini_vfail(struct ras_ini *ini, int line, const char *key, const char *fmt, va_list ap);
+/* The same; returns -EINVAL, for parsers that judge after reading. */
+__attribute__((format(printf, 4, 5)))
+int ras_ini_fail(struct ras_ini *ini, int line, const char *key, const char *fmt, ...);
 
 
 #endif

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,16 @@ int ras_ini_parse(struct ras_ini *ini, int (*handler)(void *user, const char *se
 		  void *user)
 {
 	return ini->f ? ini_parse_stream(reader, ini, handler, user) : 0;
+}
+
+int ras_ini_fail(struct ras_ini *ini, int line, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ras_ini_vfail(ini, line, key, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }
 
 void ras_ini_vfail(struct ras_ini *ini, int line, const char *key, const char *fmt, va_list ap)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,17 +193,6 @@ struct parser {
 	int n, too_many;
 };
 
-__attribute__((format(printf, 4, 5)))
-static int fail(struct parser *ps, int line, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ras_ini_vfail(&ps->ini, line, key, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static struct item *add(struct parser *ps)
 {
 	if (ps->n == ITEMS) {
@@ -282,11 +270,14 @@ static int number(struct parser *ps, const struct item *it, double lo, double hi
 		  const char *unit, double *out)
 {
 	if (!ras_decimal(it->value, out))
-		return fail(ps, it->line, it->name, "'%s' is not a number", it->value);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "'%s' is not a number",
+				    it->value);
 	if (integer && *out != floor(*out))
-		return fail(ps, it->line, it->name, "'%s' is not a whole number", it->value);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "'%s' is not a whole number",
+				    it->value);
 	if (!in(*out, lo, hi))
-		return fail(ps, it->line, it->name, "%s is outside %g..%g%s", it->value, lo, hi, unit);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "%s is outside %g..%g%s",
+				    it->value, lo, hi, unit);
 	return 0;
 }
 
@@ -304,13 +295,15 @@ static int groups(struct parser *ps, const struct item *it, struct ras_program *
 		while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
 			n--;
 		if (!n)
-			return fail(ps, it->line, it->name, "an empty group name (list them a, b, c)");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "an empty group name (list them a, b, c)");
 		if (n >= RAS_PROGRAM_GROUP_MAX)
-			return fail(ps, it->line, it->name, "group '%.*s' is longer than %d characters",
-				    (int)n, v, RAS_PROGRAM_GROUP_MAX - 1);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "group '%.*s' is longer than %d characters", (int)n, v,
+					    RAS_PROGRAM_GROUP_MAX - 1);
 		if (p->groups == RAS_PROGRAM_GROUPS_MAX)
-			return fail(ps, it->line, it->name, "more than %d groups",
-				    RAS_PROGRAM_GROUPS_MAX);
+			return ras_ini_fail(&ps->ini, it->line, it->name, "more than %d groups",
+					    RAS_PROGRAM_GROUPS_MAX);
 		memcpy(p->group[p->groups], v, n);
 		p->group[p->groups++][n] = '\0';
 		if (!e)
@@ -326,10 +319,10 @@ static int judge(struct parser *ps, struct ras_program *p)
 	int ret = 0;
 
 	if (ps->ini.long_line)
-		return fail(ps, ps->ini.long_line, NULL,
-			    "line too long: continue a description on indented lines");
+		return ras_ini_fail(&ps->ini, ps->ini.long_line, NULL,
+				    "line too long: continue a description on indented lines");
 	if (ps->too_many)
-		return fail(ps, ps->too_many, NULL, "more than %d keys", ITEMS);
+		return ras_ini_fail(&ps->ini, ps->too_many, NULL, "more than %d keys", ITEMS);
 	/* The type first: which keys belong is known only from it. */
 	for (int i = 0; i < ps->n; i++)
 		if (ps->item[i].key == K_PROGRAM && !at[K_PROGRAM])
@@ -338,14 +331,15 @@ static int judge(struct parser *ps, struct ras_program *p)
 	 * item then holds that error, key -4). */
 	for (int i = 0; i < ps->n && !at[K_PROGRAM]; i++)
 		if (!strcmp(ps->item[i].name, "program"))
-			return fail(ps, ps->item[i].line, "program",
-				    "indented line: only description= goes on over indented lines; start keys at the beginning of a line");
+			return ras_ini_fail(&ps->ini, ps->item[i].line, "program",
+					    "indented line: only description= goes on over indented lines; start keys at the beginning of a line");
 	for (int t = 0; t <= RAS_PROGRAM_RELAXATION; t++)
 		if (!strcmp(at[K_PROGRAM]->value, type_names[t]))
 			p->type = (enum ras_program_type)t;
 	if (strcmp(at[K_PROGRAM]->value, type_names[p->type]))
-		return fail(ps, at[K_PROGRAM]->line, "program",
-			    "'%s' is not breathing, stretching or relaxation", at[K_PROGRAM]->value);
+		return ras_ini_fail(&ps->ini, at[K_PROGRAM]->line, "program",
+				    "'%s' is not breathing, stretching or relaxation",
+				    at[K_PROGRAM]->value);
 	at[K_PROGRAM] = NULL;
 	for (int i = 0; i < ps->n && !ret; i++) {
 		const struct item *it = &ps->item[i];
@@ -353,31 +347,35 @@ static int judge(struct parser *ps, struct ras_program *p)
 
 		switch (it->key) {
 		case -2:
-			return fail(ps, it->line, NULL,
-				    "%s: a %s program has no phases: put every key in [session]",
-				    it->name, t);
+			return ras_ini_fail(&ps->ini, it->line, NULL,
+					    "%s: a %s program has no phases: put every key in [session]",
+					    it->name, t);
 		case -3:
-			return fail(ps, it->line, it->name, "outside a section: start with [session]");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "outside a section: start with [session]");
 		case -4:
-			return fail(ps, it->line, it->name,
-				    "indented line: only description= goes on over indented lines; start keys at the beginning of a line");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "indented line: only description= goes on over indented lines; start keys at the beginning of a line");
 		case -5:
-			return fail(ps, it->line, it->name, "longer than %d characters",
-				    RAS_PROGRAM_TEXT_MAX - 1);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "longer than %d characters", RAS_PROGRAM_TEXT_MAX - 1);
 		case -1:
-			return fail(ps, it->line, it->name, "unknown key in a %s program", t);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "unknown key in a %s program", t);
 		}
 		if (at[it->key])
-			return fail(ps, it->line, it->name, "given twice (first on line %d)",
-				    at[it->key]->line);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "given twice (first on line %d)", at[it->key]->line);
 		at[it->key] = it;
 		if (!(keys[it->key].types & (1u << p->type)))
-			return fail(ps, it->line, it->name, "not a key of %s programs", t);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "not a key of %s programs", t);
 		switch (it->key) {
 		case K_NAME:
 			if (strlen(it->value) >= sizeof(p->name))
-				return fail(ps, it->line, it->name, "longer than %zu characters",
-					    sizeof(p->name) - 1);
+				return ras_ini_fail(&ps->ini, it->line, it->name,
+						    "longer than %zu characters",
+						    sizeof(p->name) - 1);
 			strcpy(p->name, it->value);
 			break;
 		case K_DESCRIPTION:
@@ -393,7 +391,8 @@ static int judge(struct parser *ps, struct ras_program *p)
 			/* Checked now; the caller makes the bed. */
 			if (ras_bed_parse(it->value, &bc, why, sizeof(why)) ||
 			    strlen(it->value) >= sizeof(p->bed))
-				return fail(ps, it->line, it->name, "%s", why + (strncmp(why, "--bed: ", 7) ? 0 : 7));
+				return ras_ini_fail(&ps->ini, it->line, it->name, "%s",
+						    why + (strncmp(why, "--bed: ", 7) ? 0 : 7));
 			strcpy(p->bed, it->value);
 			break;
 		}
@@ -428,7 +427,8 @@ static int judge(struct parser *ps, struct ras_program *p)
 				 !strcasecmp(it->value, "off") || !strcmp(it->value, "0"))
 				p->count = false;
 			else
-				return fail(ps, it->line, it->name, "'%s' is not yes or no", it->value);
+				return ras_ini_fail(&ps->ini, it->line, it->name,
+						    "'%s' is not yes or no", it->value);
 			break;
 		case K_GROUPS:
 			ret = groups(ps, it, p);
@@ -451,15 +451,16 @@ static int judge(struct parser *ps, struct ras_program *p)
 				pr = &ps->item[i];
 		for (int i = 0; i < 3; i++)
 			if (need[p->type][i] >= 0 && !at[need[p->type][i]])
-				return fail(ps, pr->line, keys[need[p->type][i]].name,
-					    "missing: a %s program needs it", type_names[p->type]);
+				return ras_ini_fail(&ps->ini, pr->line, keys[need[p->type][i]].name,
+						    "missing: a %s program needs it",
+						    type_names[p->type]);
 		if (p->type == RAS_PROGRAM_BREATHING) {
 			if (at[K_MINUTES] && at[K_CYCLES])
-				return fail(ps, at[K_CYCLES]->line, "cycles",
-					    "give minutes= or cycles=, not both");
+				return ras_ini_fail(&ps->ini, at[K_CYCLES]->line, "cycles",
+						    "give minutes= or cycles=, not both");
 			if (!at[K_MINUTES] && !at[K_CYCLES])
-				return fail(ps, pr->line, "minutes",
-					    "missing: a breathing program needs minutes= or cycles=");
+				return ras_ini_fail(&ps->ini, pr->line, "minutes",
+						    "missing: a breathing program needs minutes= or cycles=");
 			if (at[K_MINUTES]) {
 				double mean = p->start_rate ?
 					      (60 / p->start_rate + p->on_s + p->off_s) / 2 :
@@ -468,22 +469,24 @@ static int judge(struct parser *ps, struct ras_program *p)
 				ras_decimal(at[K_MINUTES]->value, &x);
 				x = round(x * 60 / mean);
 				if (x > RAS_PROGRAM_CYCLES_MAX)
-					return fail(ps, at[K_MINUTES]->line, "minutes",
-						    "%s minutes is more than %d breaths",
-						    at[K_MINUTES]->value, RAS_PROGRAM_CYCLES_MAX);
+					return ras_ini_fail(&ps->ini, at[K_MINUTES]->line,
+							    "minutes",
+							    "%s minutes is more than %d breaths",
+							    at[K_MINUTES]->value,
+							    RAS_PROGRAM_CYCLES_MAX);
 				p->cycles = x < 1 ? 1 : (int)x;
 			}
 			if (at[K_START_RATE] && check(p, ps->ini.err, ps->ini.errlen))
-				return fail(ps, at[K_START_RATE]->line, "start_rate",
-					    "%s breaths/min makes a segment shorter than %g or longer than %g s",
-					    at[K_START_RATE]->value, RAS_PROGRAM_SEG_MIN,
-					    RAS_PROGRAM_SEG_MAX);
+				return ras_ini_fail(&ps->ini, at[K_START_RATE]->line, "start_rate",
+						    "%s breaths/min makes a segment shorter than %g or longer than %g s",
+						    at[K_START_RATE]->value, RAS_PROGRAM_SEG_MIN,
+						    RAS_PROGRAM_SEG_MAX);
 		}
 		if (p->type == RAS_PROGRAM_STRETCHING && p->count &&
 		    (p->on_s != floor(p->on_s) || p->on_s > RAS_SCHEDULE_SUB_MAX))
-			return fail(ps, at[K_HOLD]->line, "hold",
-				    "a counted hold is whole seconds up to %d (or count = no)",
-				    RAS_SCHEDULE_SUB_MAX);
+			return ras_ini_fail(&ps->ini, at[K_HOLD]->line, "hold",
+					    "a counted hold is whole seconds up to %d (or count = no)",
+					    RAS_SCHEDULE_SUB_MAX);
 	}
 	return 0;
 }
@@ -512,7 +515,8 @@ static int parse(FILE *f, const char *file, struct ras_program *p, char *err, si
 		ret = -ENODATA;		/* a gait session: session.c reads it */
 	} else if (ret > 0) {
 		/* inih's own complaint: a line neither [section] nor key = value */
-		ret = fail(ps, ret, NULL, "syntax error (expected [section] or key = value)");
+		ret = ras_ini_fail(&ps->ini, ret, NULL,
+				   "syntax error (expected [section] or key = value)");
 	} else {
 		defaults(p);
 		ret = judge(ps, p);

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,17 +38,6 @@ struct parser {
 	int beats, steps, bars, kit;
 	double swing;
 };
-
-__attribute__((format(printf, 4, 5)))
-static int fail(struct parser *ps, int line, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ras_ini_vfail(&ps->ini, line, key, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* Everything is kept and judged after the whole file is read: [groove]
  * (the grid) may come after the instruments. */
@@ -93,9 +81,11 @@ static int integer(struct parser *ps, const struct item *it, int lo, int hi, int
 	double x;
 
 	if (!ras_decimal(it->value, &x) || x != floor(x))
-		return fail(ps, it->line, it->name, "'%s' is not a whole number", it->value);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "'%s' is not a whole number",
+				    it->value);
 	if (x < lo || x > hi)
-		return fail(ps, it->line, it->name, "%s is outside %d..%d", it->value, lo, hi);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "%s is outside %d..%d", it->value,
+				    lo, hi);
 	*out = (int)x;
 	return 0;
 }
@@ -103,9 +93,11 @@ static int integer(struct parser *ps, const struct item *it, int lo, int hi, int
 static int number(struct parser *ps, const struct item *it, double lo, double hi, double *out)
 {
 	if (!ras_decimal(it->value, out))
-		return fail(ps, it->line, it->name, "'%s' is not a number", it->value);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "'%s' is not a number",
+				    it->value);
 	if (!(*out >= lo && *out <= hi))
-		return fail(ps, it->line, it->name, "%s is outside %g..%g", it->value, lo, hi);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "%s is outside %g..%g", it->value,
+				    lo, hi);
 	return 0;
 }
 
@@ -118,7 +110,8 @@ static int boolean(struct parser *ps, const struct item *it, bool *out)
 		 !strcasecmp(it->value, "off") || !strcmp(it->value, "0"))
 		*out = false;
 	else
-		return fail(ps, it->line, it->name, "'%s' is not yes or no", it->value);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "'%s' is not yes or no",
+				    it->value);
 	return 0;
 }
 
@@ -144,11 +137,11 @@ static int groove_section(struct parser *ps)
 		while (k < 5 && strcmp(it->name, keys[k]))
 			k++;
 		if (k == 5)
-			return fail(ps, it->line, it->name,
-				    "unknown key in [groove] (meter, steps, bars, swing, kit, name, description)");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "unknown key in [groove] (meter, steps, bars, swing, kit, name, description)");
 		if (seen[k])
-			return fail(ps, it->line, it->name, "given twice (first on line %d)",
-				    seen[k]->line);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "given twice (first on line %d)", seen[k]->line);
 		seen[k] = it;
 		switch (k) {
 		case 0: {
@@ -156,9 +149,9 @@ static int groove_section(struct parser *ps)
 
 			if (sscanf(it->value, "%d/%d%n", &b, &d, &end) != 2 || it->value[end] ||
 			    b < 1 || b > RAS_METER_MAX || (d != 2 && d != 4 && d != 8 && d != 16))
-				return fail(ps, it->line, it->name,
-					    "'%s' is not a meter: beats/note value, 1..%d beats of 2, 4, 8 or 16",
-					    it->value, RAS_METER_MAX);
+				return ras_ini_fail(&ps->ini, it->line, it->name,
+						    "'%s' is not a meter: beats/note value, 1..%d beats of 2, 4, 8 or 16",
+						    it->value, RAS_METER_MAX);
 			ps->beats = b;
 			break;
 		}
@@ -297,9 +290,9 @@ static int drum_bar(struct parser *ps, const struct instrument *in, const struct
 			vel = (uint8_t)(in->velocity > 1 ? in->velocity / 2 : 1);
 			break;
 		default:
-			return fail(ps, it->line, it->name,
-				    "step %d: '%c' is not a drum step ('.' rest, 'x' hit, 'X' accent, 'o' ghost)",
-				    n + 1, *p);
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "step %d: '%c' is not a drum step ('.' rest, 'x' hit, 'X' accent, 'o' ghost)",
+					    n + 1, *p);
 		}
 		if (n < want) {
 			st[b * want + n] = (struct step){ vel ? 2 : 0, vel ? 1 : 0, vel,
@@ -308,8 +301,9 @@ static int drum_bar(struct parser *ps, const struct instrument *in, const struct
 		n++;
 	}
 	if (n != want)
-		return fail(ps, it->line, it->name, "%d steps, %d expected (%d beats x steps = %d)", n,
-			    want, ps->beats, ps->steps);
+		return ras_ini_fail(&ps->ini, it->line, it->name,
+				    "%d steps, %d expected (%d beats x steps = %d)", n, want,
+				    ps->beats, ps->steps);
 	return 0;
 }
 
@@ -341,22 +335,23 @@ static int melodic_bar(struct parser *ps, const struct instrument *in, const str
 		} else if (len == 1 && *t == '-') {
 			s.kind = 1;
 			if ((b == 0 && n == 0) || (n < want && !st[b * want + n - 1].kind))
-				return fail(ps, it->line, it->name,
-					    "step %d: '-' holds a note but none comes before it", n + 1);
+				return ras_ini_fail(&ps->ini, it->line, it->name,
+						    "step %d: '-' holds a note but none comes before it",
+						    n + 1);
 		} else if (in->chords) {
 			if ((k = chord(t, len, in->octave, keys)) < 0)
-				return fail(ps, it->line, it->name,
-					    "step %d: '%.*s' is not a chord (C, Am, G7, Fmaj7, Dm7, Bdim, Caug, Dsus4, A6, Em6, Cadd9)",
-					    n + 1, (int)len, t);
+				return ras_ini_fail(&ps->ini, it->line, it->name,
+						    "step %d: '%.*s' is not a chord (C, Am, G7, Fmaj7, Dm7, Bdim, Caug, Dsus4, A6, Em6, Cadd9)",
+						    n + 1, (int)len, t);
 			s.kind = 2;
 			s.n = (uint8_t)k;
 			for (int i = 0; i < k; i++)
 				s.key[i] = (uint8_t)keys[i];
 		} else {
 			if (note(t, len, keys))
-				return fail(ps, it->line, it->name,
-					    "step %d: '%.*s' is not a note (C2, F#3, Bb1; C4 is MIDI 60; 0..127)",
-					    n + 1, (int)len, t);
+				return ras_ini_fail(&ps->ini, it->line, it->name,
+						    "step %d: '%.*s' is not a note (C2, F#3, Bb1; C4 is MIDI 60; 0..127)",
+						    n + 1, (int)len, t);
 			s.kind = 2;
 			s.n = 1;
 			s.key[0] = (uint8_t)keys[0];
@@ -366,8 +361,9 @@ static int melodic_bar(struct parser *ps, const struct instrument *in, const str
 		n++;
 	}
 	if (n != want)
-		return fail(ps, it->line, it->name, "%d steps, %d expected (%d beats x steps = %d)", n,
-			    want, ps->beats, ps->steps);
+		return ras_ini_fail(&ps->ini, it->line, it->name,
+				    "%d steps, %d expected (%d beats x steps = %d)", n, want,
+				    ps->beats, ps->steps);
 	return 0;
 }
 
@@ -378,12 +374,13 @@ static int instrument_key(struct parser *ps, struct instrument *in, struct item 
 
 	for (size_t i = 0; i < 2; i++)
 		if (!strcmp(it->name, melodic_only[i]) && in->drum >= 0)
-			return fail(ps, it->line, it->name, "not a key of drum instruments");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "not a key of drum instruments");
 	if (!strcmp(it->name, "drum") || !strcmp(it->name, "program")) {
 		if (in->drum >= 0 || in->program >= 0)
-			return fail(ps, it->line, it->name,
-				    "[%s] is already a %s: give drum = or program =, not both", in->name,
-				    in->drum >= 0 ? "drum" : "program");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "[%s] is already a %s: give drum = or program =, not both",
+					    in->name, in->drum >= 0 ? "drum" : "program");
 		if (!strcmp(it->name, "drum"))
 			return integer(ps, it, 0, 127, &in->drum);
 		if (integer(ps, it, 1, 128, &k))
@@ -410,17 +407,20 @@ static int instrument_key(struct parser *ps, struct instrument *in, struct item 
 		long b = strtol(it->name + 3, &end, 10);
 
 		if (*end || b < 1)
-			return fail(ps, it->line, it->name, "not a bar (bar1, bar2, ...)");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "not a bar (bar1, bar2, ...)");
 		if (b > ps->bars)
-			return fail(ps, it->line, it->name, "the groove has %d bar%s (bars = in [groove])",
-				    ps->bars, ps->bars > 1 ? "s" : "");
+			return ras_ini_fail(&ps->ini, it->line, it->name,
+					    "the groove has %d bar%s (bars = in [groove])",
+					    ps->bars, ps->bars > 1 ? "s" : "");
 		k = (int)b;
 	} else {
-		return fail(ps, it->line, it->name,
-			    "unknown key (drum, program, velocity, accent, volume, gate, chords, octave, pattern, bar1..)");
+		return ras_ini_fail(&ps->ini, it->line, it->name,
+				    "unknown key (drum, program, velocity, accent, volume, gate, chords, octave, pattern, bar1..)");
 	}
 	if (in->bar[k])
-		return fail(ps, it->line, it->name, "given twice (first on line %d)", in->bar[k]->line);
+		return ras_ini_fail(&ps->ini, it->line, it->name, "given twice (first on line %d)",
+				    in->bar[k]->line);
 	in->bar[k] = it;
 	return 0;
 }
@@ -445,22 +445,22 @@ static int instrument(struct parser *ps, int i0, int channel, struct ras_midi *m
 			return ret;
 	}
 	if (in.drum < 0 && in.program < 0)
-		return fail(ps, in.first->line, NULL,
-			    "[%s]: give drum = (a GM percussion key) or program = (a GM program 1..128)",
-			    in.name);
+		return ras_ini_fail(&ps->ini, in.first->line, NULL,
+				    "[%s]: give drum = (a GM percussion key) or program = (a GM program 1..128)",
+				    in.name);
 	melodic = in.program >= 0;
 	if (melodic && channel > MELODIC_MAX)
-		return fail(ps, in.first->line, NULL, "[%s]: more than %d melodic instruments", in.name,
-			    MELODIC_MAX);
+		return ras_ini_fail(&ps->ini, in.first->line, NULL,
+				    "[%s]: more than %d melodic instruments", in.name, MELODIC_MAX);
 	if (in.accent < 0)
 		in.accent = in.velocity + 24 > 127 ? 127 : in.velocity + 24;
 	for (int b = 0; b < ps->bars; b++) {
 		const struct item *it = in.bar[b + 1] ? in.bar[b + 1] : in.bar[0];
 
 		if (!it)
-			return fail(ps, in.first->line, NULL,
-				    "[%s]: bar%d is missing (give pattern = for every bar, or bar1 .. bar%d)",
-				    in.name, b + 1, ps->bars);
+			return ras_ini_fail(&ps->ini, in.first->line, NULL,
+					    "[%s]: bar%d is missing (give pattern = for every bar, or bar1 .. bar%d)",
+					    in.name, b + 1, ps->bars);
 		ret = melodic ? melodic_bar(ps, &in, it, b, st) : drum_bar(ps, &in, it, b, st);
 		if (ret)
 			return ret;
@@ -503,19 +503,20 @@ static int judge(struct parser *ps, struct ras_midi *m)
 	int ret, melodic = 0, drums = 0;
 
 	if (ps->ini.long_line)
-		return fail(ps, ps->ini.long_line, NULL,
-			    "line too long: go on over indented lines");
+		return ras_ini_fail(&ps->ini, ps->ini.long_line, NULL,
+				    "line too long: go on over indented lines");
 	if (ps->too_long)
-		return fail(ps, ps->too_long, NULL, "value longer than %d characters", VAL_MAX - 1);
+		return ras_ini_fail(&ps->ini, ps->too_long, NULL, "value longer than %d characters",
+				    VAL_MAX - 1);
 	if (ps->too_many)
-		return fail(ps, ps->too_many, NULL, "more than %d keys", ITEMS);
+		return ras_ini_fail(&ps->ini, ps->too_many, NULL, "more than %d keys", ITEMS);
 	if (ps->bad_name)
-		return fail(ps, ps->bad_name, NULL, "section or key name longer than %d characters",
-			    NAME_MAX_ - 1);
+		return ras_ini_fail(&ps->ini, ps->bad_name, NULL,
+				    "section or key name longer than %d characters", NAME_MAX_ - 1);
 	for (int i = 0; i < ps->n; i++)
 		if (!*ps->item[i].section)
-			return fail(ps, ps->item[i].line, ps->item[i].name,
-				    "outside a section: start with [groove]");
+			return ras_ini_fail(&ps->ini, ps->item[i].line, ps->item[i].name,
+					    "outside a section: start with [groove]");
 	if ((ret = groove_section(ps)))
 		return ret;
 	st = calloc((size_t)ps->bars * ps->beats * ps->steps, sizeof(*st));
@@ -540,7 +541,8 @@ static int judge(struct parser *ps, struct ras_midi *m)
 	if (ret)
 		return ret;
 	if (!melodic && !drums)
-		return fail(ps, 0, NULL, "no instruments: add a section such as [kick] drum = 36");
+		return ras_ini_fail(&ps->ini, 0, NULL,
+				    "no instruments: add a section such as [kick] drum = 36");
 	if (drums && (ret = midi_add(m, 0, RAS_MIDI_PROGRAM | RAS_MIDI_DRUMS, (uint8_t)ps->kit, 0)))
 		return snprintf(ps->ini.err, ps->ini.errlen, "%s: out of memory", ps->ini.file), ret;
 	if ((ret = midi_finish(m, ps->bars * ps->beats, ps->beats)))
@@ -576,9 +578,11 @@ int ras_midi_parse_groove(const char *text, const char *name, struct ras_midi **
 		snprintf(err, errlen, "%s: out of memory", name);
 		ret = -ENOMEM;
 	} else if (ret > 0 && ps->ini.long_line && ps->ini.long_line <= ret) {
-		ret = fail(ps, ps->ini.long_line, NULL, "line too long: go on over indented lines");
+		ret = ras_ini_fail(&ps->ini, ps->ini.long_line, NULL,
+				   "line too long: go on over indented lines");
 	} else if (ret > 0) {
-		ret = fail(ps, ret, NULL, "syntax error (expected [section] or key = value)");
+		ret = ras_ini_fail(&ps->ini, ret, NULL,
+				   "syntax error (expected [section] or key = value)");
 	} else {
 		ret = judge(ps, m);
 	}
