@@ -27,6 +27,8 @@ struct ras_jack;
  * the default ($JACK_DEFAULT_SERVER). NULL with err set when none answers. */
 struct ras_jack *ras_jack_open(const char *client_name, const char *server,
 			       char *err, size_t errlen);
+/* Close and free. A client whose server is gone is closed in a thread of
+ * its own, so that a libjack that blocks there holds nothing up. */
 void ras_jack_close(struct ras_jack *j);
 
 double ras_jack_rate(const struct ras_jack *j);

@@ -198,13 +198,39 @@ struct ras_jack *ras_jack_open(const char *client_name, const char *server,
 	return j;
 }
 
+static void *close_thread(void *arg)
+{
+	struct ras_jack *j = arg;
+
+	jack_client_close(j->client);
+	free(j);
+	return NULL;
+}
+
 void ras_jack_close(struct ras_jack *j)
 {
+	pthread_attr_t attr;
+	pthread_t t;
+
 	if (!j)
 		return;
 	ras_jack_stop(j);
-	jack_client_close(j->client);
-	free(j);
+	if (!atomic_load(&j->lost)) {
+		jack_client_close(j->client);
+		free(j);
+		return;
+	}
+	/*
+	 * Its server is gone. Closing frees libjack's side of the client, but
+	 * jack2 has been seen to block in it after a server restart
+	 * (jack2#395), and a --reconnect must not freeze the operator's keys:
+	 * a thread of its own closes it. Without a thread, it is left.
+	 */
+	if (pthread_attr_init(&attr))
+		return;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_create(&t, &attr, close_thread, j);
+	pthread_attr_destroy(&attr);
 }
 
 double ras_jack_rate(const struct ras_jack *j)
