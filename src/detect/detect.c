@@ -681,15 +681,17 @@ static int accel_walk(struct ras_detector *d, const struct acc_pend *p, struct r
 		/* Too short a walk: shuffles or fidgeting. */
 		a->nwalk = a->nwait = 0;
 	}
-	if (a->nwalk) {
+	if (!a->nwalk) {
+		a->walk_period = 0;
+	} else if (p->t > a->t_walk) {
+		/* (a step confirmed late may come before the last one) */
 		double dt = (double)(p->t - a->t_walk);
 
 		a->walk_period = a->nwalk > 1 ? a->walk_period + (dt - a->walk_period) * PERIOD_K
 					      : dt;
-	} else {
-		a->walk_period = 0;
 	}
-	a->t_walk = p->t;
+	if (!a->nwalk || p->t > a->t_walk)
+		a->t_walk = p->t;
 	if (a->nwalk < d->cfg.bout_steps)
 		a->nwalk++;
 	if (a->nwalk < d->cfg.bout_steps) {
