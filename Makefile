@@ -138,7 +138,7 @@ VALGRIND := valgrind --error-exitcode=1 --leak-check=full --num-callers=40 \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	--track-origins=yes --child-silent-after-fork=yes \
 	--suppressions=tests/valgrind.supp
-VALGRIND_SUITES := schedule engine limiter sound spsc tempomap tempo session program \
+VALGRIND_SUITES := schedule engine limiter sound spsc decimal tempomap tempo session program \
 	cuefile render beatlog cli main detect evdev clocksync evemu gait measures steplog \
 	stepsource walker record report sessionlog bed console osc midi-smf \
 	midi-groove midi-synth
