@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <jansson.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,7 +215,6 @@ struct csv {
 	size_t ncols;
 	char *field[CSV_MAX_FIELDS + 1];
 	size_t nfield;
-	locale_t c;
 	char *err;
 	size_t errlen;
 };
@@ -385,7 +383,6 @@ static int csv_open(struct csv *c, const char *dir, const char *name,
 static int get_double(struct csv *c, size_t i, bool optional, double *out)
 {
 	const char *v = c->field[i];
-	char *end;
 
 	if (!*v && optional) {
 		*out = NAN;
@@ -393,9 +390,7 @@ static int get_double(struct csv *c, size_t i, bool optional, double *out)
 	}
 	if (!*v)
 		return fail(c, i, "missing");
-	errno = 0;
-	*out = strpbrk(v, "xXpPiInN") ? NAN : strtod_l(v, &end, c->c);
-	if (!isfinite(*out) || *end || errno)
+	if (!ras_decimal(v, out))
 		return fail(c, i, "not a number");
 	return 0;
 }
@@ -643,11 +638,6 @@ int ras_record_load(struct ras_record *r, const char *dir, char *err, size_t err
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a folder", d);
 		return -ENOTDIR;
-	}
-	c.c = ras_c_locale();
-	if (!c.c) {
-		snprintf(err, errlen, "%s: no C locale", d);
-		return -ENOMEM;
 	}
 	/* Events first: the beats name the phases they open. */
 	ret = load_json(r, d, err, errlen);

@@ -266,6 +266,16 @@ struct instrument {
 	const struct item *first;
 };
 
+/* A bar has a step for each point of the grid, no more, no fewer. */
+static int bar_length(struct parser *ps, const struct item *it, int n, int want)
+{
+	if (n != want)
+		return ras_ini_fail(&ps->ini, it->line, it->name,
+				    "%d steps, %d expected (%d beats x steps = %d)", n, want,
+				    ps->beats, ps->steps);
+	return 0;
+}
+
 static int drum_bar(struct parser *ps, const struct instrument *in, const struct item *it,
 		    int b, struct step *st)
 {
@@ -300,11 +310,7 @@ static int drum_bar(struct parser *ps, const struct instrument *in, const struct
 		}
 		n++;
 	}
-	if (n != want)
-		return ras_ini_fail(&ps->ini, it->line, it->name,
-				    "%d steps, %d expected (%d beats x steps = %d)", n, want,
-				    ps->beats, ps->steps);
-	return 0;
+	return bar_length(ps, it, n, want);
 }
 
 static int melodic_bar(struct parser *ps, const struct instrument *in, const struct item *it,
@@ -360,11 +366,7 @@ static int melodic_bar(struct parser *ps, const struct instrument *in, const str
 			st[b * want + n] = s;
 		n++;
 	}
-	if (n != want)
-		return ras_ini_fail(&ps->ini, it->line, it->name,
-				    "%d steps, %d expected (%d beats x steps = %d)", n, want,
-				    ps->beats, ps->steps);
-	return 0;
+	return bar_length(ps, it, n, want);
 }
 
 static int instrument_key(struct parser *ps, struct instrument *in, struct item *it)

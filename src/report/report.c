@@ -225,29 +225,51 @@ static void session_title(char *buf, size_t len, const struct ras_record *r)
 		snprintf(buf, len, "Session report");
 }
 
-int ras_report_text(const struct ras_record *r, FILE *out)
-{
-	char (*cells)[CELL], title[256], len[CELL];
+/* Cells and title for the text and HTML writers, in the C locale (the
+ * cells' numbers need it too), as progress_begin is for progress. */
+struct session_doc {
+	char (*cells)[CELL];
+	char title[256];
 	struct ras_c_numeric l;
-	int ret;
+};
 
-	/* The cells' numbers need the C locale too. */
-	ret = ras_c_numeric_begin(&l);
+static int session_doc_begin(struct session_doc *doc, const struct ras_record *r)
+{
+	int ret = ras_c_numeric_begin(&doc->l);
+
 	if (ret)
 		return ret;
-	cells = session_cells(r);
-	if (!cells)
-		return ras_c_numeric_end(&l, out, -ENOMEM);
-	session_title(title, sizeof(title), r);
-	fprintf(out, "%s\nLength %s, %zu step%s, %zu beat%s, %zu phase%s\n\n", title,
+	doc->cells = session_cells(r);
+	if (!doc->cells) {
+		uselocale(doc->l.old);
+		return -ENOMEM;
+	}
+	session_title(doc->title, sizeof(doc->title), r);
+	return 0;
+}
+
+static int session_doc_end(struct session_doc *doc, FILE *out, int ret)
+{
+	free(doc->cells);
+	return ras_c_numeric_end(&doc->l, out, ret);
+}
+
+int ras_report_text(const struct ras_record *r, FILE *out)
+{
+	struct session_doc doc;
+	char len[CELL];
+	int ret = session_doc_begin(&doc, r);
+
+	if (ret)
+		return ret;
+	fprintf(out, "%s\nLength %s, %zu step%s, %zu beat%s, %zu phase%s\n\n", doc.title,
 		clock_time(len, session_end(r)), r->nsteps, r->nsteps == 1 ? "" : "s", r->nbeats,
 		r->nbeats == 1 ? "" : "s", r->nphases, r->nphases == 1 ? "" : "s");
 	if (r->nphases)
-		print_table(out, session_head, SESSION_COLS, cells, r->nphases, 2);
+		print_table(out, session_head, SESSION_COLS, doc.cells, r->nphases, 2);
 	else
 		fputs("No phase was recorded.\n", out);
-	free(cells);
-	return ras_c_numeric_end(&l, out, 0);
+	return session_doc_end(&doc, out, 0);
 }
 
 /* Where the plots sit, px. */
@@ -484,33 +506,26 @@ int ras_report_svg(const struct ras_record *r, FILE *out)
 
 int ras_report_html(const struct ras_record *r, FILE *out)
 {
-	char (*cells)[CELL], title[256], buf[CELL];
-	struct ras_c_numeric l;
-	int ret;
+	struct session_doc doc;
+	char buf[CELL];
+	int ret = session_doc_begin(&doc, r);
 
-	/* The cells' numbers need the C locale too. */
-	ret = ras_c_numeric_begin(&l);
 	if (ret)
 		return ret;
-	cells = session_cells(r);
-	if (!cells)
-		return ras_c_numeric_end(&l, out, -ENOMEM);
-	session_title(title, sizeof(title), r);
-	html_begin(out, title);
+	html_begin(out, doc.title);
 	fprintf(out, "<p>Length %s, %zu step%s, %zu phase%s", clock_time(buf, session_end(r)),
 		r->nsteps, r->nsteps == 1 ? "" : "s", r->nphases, r->nphases == 1 ? "" : "s");
 	if (isfinite(r->latency_s))
 		fprintf(out, "; output latency %.1f ms", r->latency_s * 1e3);
 	fputs(".</p>\n", out);
 	if (r->nphases)
-		html_table(out, "summary", session_head, SESSION_COLS, cells, r->nphases, 2);
+		html_table(out, "summary", session_head, SESSION_COLS, doc.cells, r->nphases, 2);
 	else
 		fputs("<p>No phase was recorded.</p>\n", out);
-	free(cells);
 	fputs("<figure>\n", out);
 	ret = session_svg(r, out, false);
 	fputs("</figure>\n</body>\n</html>\n", out);
-	return ras_c_numeric_end(&l, out, ret);
+	return session_doc_end(&doc, out, ret);
 }
 
 /* Progress */
