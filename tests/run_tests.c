@@ -67,6 +67,46 @@ void test_add_suite(const char *name, const struct test_case *cases, size_t n)
 		CU_add_test(s, cases[i].name, cases[i].fn);
 }
 
+char *test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *more;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - n < 4096) {
+			cap = cap ? 2 * cap : 65536;
+			more = realloc(buf, cap);
+			if (!more) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = more;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+size_t test_read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
 long test_csv_rows(const char *path, int fields)
 {
 	FILE *f = fopen(path, "r");

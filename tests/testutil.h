@@ -46,6 +46,13 @@ int test_run(char *const argv[], char *out, size_t outlen);
 double test_now(void);
 void test_nap(double s);
 
+/* A whole file, NUL-terminated, in memory to free(); its length in *len
+ * when len is not NULL. NULL when it cannot be read. */
+char *test_slurp(const char *path, size_t *len);
+/* A file into buf, NUL-terminated, truncated to size - 1; "" when it
+ * cannot be read. Returns the length. */
+size_t test_read_text(const char *path, char *buf, size_t size);
+
 /*
  * Rows of a CSV file (its header included) when every line is whole (ends
  * in a newline) and has `fields` fields (a quoted field may hold commas);

@@ -269,12 +269,8 @@ static bool start_server(struct server *s, const char *tag)
 	s->pid = 0;
 	{
 		char buf[2048];
-		FILE *f = fopen(s->log, "r");
-		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
 
-		if (f)
-			fclose(f);
-		buf[n] = '\0';
+		test_read_text(s->log, buf, sizeof(buf));
 		fprintf(stderr, "test_jack: jackd said:\n%s\n", buf);
 		if (strstr(buf, "Too many servers"))
 			fprintf(stderr, "test_jack: libjack's server registry (/dev/shm/jack-shm-registry) "
@@ -943,8 +939,6 @@ static void server_dies(int sig, const char *tag)
 				   "system:playback_1,system:playback_2", "--beats-out", csv,
 				   "--log", dir, NULL };
 	char text[4096];
-	FILE *f;
-	size_t len;
 	struct csv_row rows[64];
 	struct run r;
 	long n;
@@ -975,18 +969,10 @@ static void server_dies(int sig, const char *tag)
 	snprintf(path, sizeof(path), "%s/beats.csv", dir);
 	CU_ASSERT_EQUAL(test_csv_rows(path, 8), n + 1);
 	snprintf(path, sizeof(path), "%s/events.csv", dir);
-	f = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	CU_ASSERT_FATAL(test_read_text(path, text, sizeof(text)) > 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, ",end,JACK server shut down: "));
 	snprintf(path, sizeof(path), "%s/session.json", dir);
-	f = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	CU_ASSERT_FATAL(test_read_text(path, text, sizeof(text)) > 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"complete\": true"));
 }
 
@@ -1109,14 +1095,7 @@ static bool wait_for(const char *path, const char *what, double s, char *out, si
 {
 	for (double t0 = test_now(); test_now() - t0 < s; test_nap(0.1)) {
 		if (path) {
-			FILE *f = fopen(path, "r");
-			size_t n = 0;
-
-			if (f) {
-				n = fread(out, 1, len - 1, f);
-				fclose(f);
-			}
-			out[n] = '\0';
+			test_read_text(path, out, len);
 		} else {
 			TMUX(out, len, "capture-pane", "-p");
 		}
@@ -1370,6 +1349,27 @@ static void test_rt_whole_session(void)
 }
 
 /*
+ * For the --reconnect tests: start a server named by tag, start rasbeat
+ * on it (argv[3] is set to its name), kill the server with SIGKILL
+ * `after_s` in and wait until the record says rasbeat waits for it.
+ */
+static pid_t spawn_and_lose_server(struct server *srv, const char *tag, char **argv,
+				   double after_s, const char *events, int *fd)
+{
+	char out[4096];
+	pid_t pid;
+
+	CU_ASSERT_FATAL(start_server(srv, tag));
+	argv[3] = srv->name;
+	pid = spawn(argv, fd);
+	CU_ASSERT_FATAL(pid > 0);
+	test_nap(after_s);
+	stop_server(srv, SIGKILL);
+	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
+	return pid;
+}
+
+/*
  * --reconnect: the server is killed 2 s in and a server of the same name
  * comes back 1.5 s later; rasbeat waits, goes on with the same engine and
  * finishes its 6 s of session time: every beat once, on its exact frame,
@@ -1392,13 +1392,7 @@ static void test_reconnect(void)
 	snprintf(dir, sizeof(dir), "%s", test_path("jack-re-log"));
 	snprintf(csv, sizeof(csv), "%s", test_path("jack-re.csv"));
 	snprintf(events, sizeof(events), "%s/events.csv", dir);
-	CU_ASSERT_FATAL(start_server(&srv, "re"));
-	argv[3] = srv.name;
-	pid = spawn(argv, &fd);
-	CU_ASSERT_FATAL(pid > 0);
-	test_nap(2);
-	stop_server(&srv, SIGKILL);
-	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
+	pid = spawn_and_lose_server(&srv, "re", argv, 2, events, &fd);
 	test_nap(1.5);
 	CU_ASSERT_FATAL(start_server(&srv, "re"));
 	status = finish(pid, fd, text, sizeof(text));
@@ -1459,8 +1453,6 @@ static void test_forced_xruns(void)
 			 "capcli:in_L,capcli:in_R", "--beats-out", csv, "--log", dir, NULL };
 	struct csv_row rows[64];
 	struct run r;
-	FILE *f;
-	size_t len;
 	long n;
 	unsigned long long xr = 0;
 	const char *p;
@@ -1493,11 +1485,7 @@ static void test_forced_xruns(void)
 		CU_ASSERT_EQUAL(rows[i].frame, frame_of(const_time(i)));
 	/* And each in events.csv, counted. */
 	snprintf(path, sizeof(path), "%s/events.csv", dir);
-	f = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	CU_ASSERT_FATAL(test_read_text(path, text, sizeof(text)) > 0);
 	/* Polled every 10 ms: a burst may come as one row; the last has all. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, ",xrun,"));
 	if (xr >= 1) {
@@ -1523,13 +1511,7 @@ static void test_reconnect_gives_up(void)
 	NEED_SERVER();
 	snprintf(dir, sizeof(dir), "%s", test_path("jack-re2-log"));
 	snprintf(events, sizeof(events), "%s/events.csv", dir);
-	CU_ASSERT_FATAL(start_server(&srv, "re2"));
-	argv[3] = srv.name;
-	pid = spawn(argv, &fd);
-	CU_ASSERT_FATAL(pid > 0);
-	test_nap(1.5);
-	stop_server(&srv, SIGKILL);
-	CU_ASSERT(wait_for(events, "waiting for it", 5, out, sizeof(out)));
+	pid = spawn_and_lose_server(&srv, "re2", argv, 1.5, events, &fd);
 	test_nap(0.5);
 	kill(pid, SIGTERM);
 	status = finish(pid, fd, said, sizeof(said));

@@ -183,17 +183,6 @@ static void stop(pid_t pid)
 	}
 }
 
-/* The whole of a (log) file, NUL-terminated, truncated to len - 1. */
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-}
-
 static const char *in_dir(const struct pw *pw, const char *name)
 {
 	static char buf[4][700];
@@ -327,7 +316,7 @@ static bool pw_start(struct pw *pw)
 
 		if (status != -1) {
 			pw->pid = 0;
-			slurp(in_dir(pw, "pipewire.log"), log, sizeof(log));
+			test_read_text(in_dir(pw, "pipewire.log"), log, sizeof(log));
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 				fprintf(stderr, "\ntest_pipewire: cannot run PipeWire: 'pipewire' is not in "
 					"PATH; run scripts/install-deps (pipewire pipewire-bin "
@@ -340,7 +329,7 @@ static bool pw_start(struct pw *pw)
 		if (stat(in_dir(pw, "pipewire-0"), &st) == 0 && S_ISSOCK(st.st_mode))
 			return true;
 	}
-	slurp(in_dir(pw, "pipewire.log"), log, sizeof(log));
+	test_read_text(in_dir(pw, "pipewire.log"), log, sizeof(log));
 	fprintf(stderr, "\ntest_pipewire: the PipeWire daemon made no socket %s in 5 s; it said:\n%s\n",
 		in_dir(pw, "pipewire-0"), log);
 	pw_stop(pw);
@@ -358,11 +347,11 @@ static bool wait_for_text(pid_t pid, const char *log, const char *text, double t
 
 	*status = -1;
 	for (;;) {
-		slurp(log, buf, len);
+		test_read_text(log, buf, len);
 		if (strstr(buf, text))
 			return true;
 		if ((*status = wait_exit(pid, 0)) != -1) {
-			slurp(log, buf, len);
+			test_read_text(log, buf, len);
 			return strstr(buf, text) != NULL;
 		}
 		if (test_now() > end)
@@ -613,7 +602,7 @@ static enum attempt play_once(int attempt)
 		CU_FAIL("rasbeat runs on PipeWire's libjack");
 	}
 	status = wait_exit(rb_pid, PLAY_SECONDS + 10);
-	slurp(rb_log, out, sizeof(out));
+	test_read_text(rb_log, out, sizeof(out));
 	if (status == -1) {
 		fprintf(stderr, "\ntest_pipewire: rasbeat play hangs under PipeWire; it said:\n%s\n", out);
 		CU_FAIL("rasbeat play ends by itself");
@@ -651,7 +640,7 @@ static enum attempt play_once(int attempt)
 	/* The capture: complete, no frame-time jumps, PipeWire's libjack. */
 	status = wait_exit(cap_pid, CAP_SECONDS + 5);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		slurp(cap_log, out, sizeof(out));
+		test_read_text(cap_log, out, sizeof(out));
 		fprintf(stderr, "\ntest_pipewire: jackcap %s; it said:\n%s\n",
 			status == -1 ? "did not finish" : "failed", out);
 		CU_FAIL("jackcap records the session");
@@ -771,7 +760,7 @@ static void test_daemon_killed(void)
 	pw.pid = 0;
 	killed = test_now();
 	status = wait_exit(pid, 10);
-	slurp(log, out, sizeof(out));
+	test_read_text(log, out, sizeof(out));
 	if (status == -1) {
 		fprintf(stderr, "\ntest_pipewire: rasbeat still runs 10 s after the PipeWire daemon died; "
 			"it said:\n%s\n", out);
@@ -820,7 +809,7 @@ static void test_clock(void)
 	snprintf(log, sizeof(log), "%s", in_dir(&pw, "jackclock.log"));
 	pid = spawn(&pw, log, argv, false);
 	status = wait_exit(pid, 10);
-	slurp(log, out, sizeof(out));
+	test_read_text(log, out, sizeof(out));
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "\ntest_pipewire: jackclock failed (0x%x); it said:\n%s\n",
 			(unsigned)status, out);
@@ -869,7 +858,7 @@ static void test_no_answer(void)
 	t0 = test_now();
 	pid = spawn(&pw, log, argv, false);
 	status = wait_exit(pid, 20);
-	slurp(log, out, sizeof(out));
+	test_read_text(log, out, sizeof(out));
 	if (status == -1) {
 		fprintf(stderr, "\ntest_pipewire: rasbeat still waits 20 s on a daemon that does not "
 			"answer; it said:\n%s\n", out);

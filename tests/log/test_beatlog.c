@@ -8,20 +8,6 @@
 #include "rasbeat/beatlog.h"
 #include "testutil.h"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	static char buf[4096];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Rows as specified, dot decimals even under a comma locale. */
 static void test_rows_and_locale(void)
 {
@@ -57,11 +43,12 @@ static void test_rows_and_locale(void)
 	CU_ASSERT_EQUAL(ras_beatlog_commit(log, err, sizeof(err)), 0);
 	uselocale(old);
 	freelocale(de);
-	text = slurp(path);
+	text = test_slurp(path, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	CU_ASSERT_STRING_EQUAL(text, "index,frame,time_s,tempo_bpm,accent,audible\n"
 				     "3,86142,1.794616152,100.300000,1,1\n"
 				     "4,86142,1.794616152,100.300000,0,0\n");
+	free(text);
 }
 
 static void test_unwritable(void)

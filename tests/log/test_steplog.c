@@ -17,17 +17,13 @@ static void test_rows(void)
 	const char *path = test_path("steps.csv");
 	char err[256], buf[512] = { 0 };
 	locale_t de = newlocale(LC_ALL_MASK, "de_DE.UTF-8", (locale_t)0), old;
-	FILE *f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(de);
 	old = uselocale(de);
 	CU_ASSERT_EQUAL(ras_steplog_write(path, st, 4, err, sizeof(err)), 0);
 	uselocale(old);
 	freelocale(de);
-	f = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT(fread(buf, 1, sizeof(buf) - 1, f) > 0);
-	fclose(f);
+	CU_ASSERT_FATAL(test_read_text(path, buf, sizeof(buf)) > 0);
 	CU_ASSERT_STRING_EQUAL(buf, "time_s,foot,interval_s,stride_s\n"
 				    "0.500000,L,,\n"
 				    "1.050000,R,0.550000,\n"

@@ -45,17 +45,9 @@ static struct ras_evemu *parse_ok(const char *text)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = malloc(1 << 20);
-	size_t n = 0;
+	char *buf = test_slurp(path, len);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = n;
 	return buf;
 }
 

@@ -375,15 +375,8 @@ static bool wait_screen(const char *want, bool big, double s)
 static char *slurp(const char *path)
 {
 	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
 
-	buf[0] = '\0';
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n] = '\0';
-		fclose(f);
-	}
+	test_read_text(path, buf, sizeof(buf));
 	return buf;
 }
 
